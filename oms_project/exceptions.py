@@ -1,0 +1,149 @@
+"""One exception handler renders every error as RFC 9457 problem details.
+
+Shape: ``{type, title, status, detail, code, errors: [{path, code, message}], requestId}``
+served as ``application/problem+json``. DRF errors, Django's own (404, 403, oversized body)
+and every :class:`~oms_project.errors.OMSError` go through :func:`problem_response`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.views import set_rollback
+
+from oms_project.errors import OMSError
+from oms_project.logging import request_id_var
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://oms.dev/problems/"
+logger = logging.getLogger("oms.errors")
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JsonResponse:
+    """A problem-details response; ``extra`` members are added at the top level."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code.replace("_", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": errors or [],
+        "requestId": request_id_var.get(),
+        **extra,
+    }
+    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def flatten_drf_errors(detail: Any, path: str = "$") -> list[dict[str, str]]:
+    """Turn DRF's nested error detail into ``[{path, code, message}]`` with JSON paths."""
+    if isinstance(detail, dict):
+        items: list[dict[str, str]] = []
+        for key, value in detail.items():
+            child = path if key in ("non_field_errors", "detail") else f"{path}.{key}"
+            items.extend(flatten_drf_errors(value, child))
+        return items
+    if isinstance(detail, list):
+        items = []
+        for index, value in enumerate(detail):
+            nested = isinstance(value, dict | list)
+            items.extend(flatten_drf_errors(value, f"{path}[{index}]" if nested else path))
+        return items
+    return [
+        {
+            "path": path,
+            "code": getattr(detail, "code", "invalid"),
+            "message": str(detail),
+        }
+    ]
+
+
+DRF_CODES = {
+    drf.ValidationError: "invalid_input",
+    drf.ParseError: "malformed_request",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+}
+
+
+def problem_details_handler(exc: Exception, context: dict[str, Any]) -> JsonResponse | None:
+    """DRF ``EXCEPTION_HANDLER``: every error becomes problem details, never HTML."""
+    if isinstance(exc, OMSError):
+        set_rollback()
+        if exc.status >= 500:
+            logger.error("%s: %s", exc.code, exc.detail)
+        return problem_response(
+            status=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            **exc.extra,
+        )
+    if isinstance(exc, Http404):
+        exc = drf.NotFound(str(exc) or None)
+    elif isinstance(exc, PermissionDenied):
+        exc = drf.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return problem_response(
+            status=413,
+            code="payload_too_large",
+            title="Payload too large",
+            detail=str(exc),
+        )
+    if not isinstance(exc, drf.APIException):
+        return None  # a bug: Django's 500 handler (problem details too, see urls.py)
+    set_rollback()
+    code = next((c for t, c in DRF_CODES.items() if isinstance(exc, t)), exc.default_code)
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    if isinstance(exc, drf.ValidationError):
+        detail, errors = (
+            "The request has invalid fields.",
+            flatten_drf_errors(exc.detail),
+        )
+    else:
+        detail, errors = str(exc.detail), []
+    return problem_response(
+        status=exc.status_code,
+        code=code,
+        title=str(exc.default_detail).rstrip("."),
+        detail=detail,
+        errors=errors,
+        headers=headers,
+    )
+
+
+def problem_view(status: int, code: str, title: str):  # type: ignore[no-untyped-def]
+    """A Django ``handler404``/``handler500`` style view answering with problem details."""
+
+    def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+        detail = f"Nothing is served at {request.path}." if status == 404 else title
+        return problem_response(status=status, code=code, title=title, detail=detail)
+
+    return view

@@ -1,0 +1,28 @@
+"""Root URLs: the API under /api/v1/, its schema and docs, health, metrics, admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from oms_project import health
+from oms_project.exceptions import problem_view
+
+urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema"),
+        name="swagger-ui",
+    ),
+    path("admin/", admin.site.urls),
+    path("", include("django_prometheus.urls")),
+]
+
+handler400 = problem_view(400, "bad_request", "Bad request")
+handler403 = problem_view(403, "permission_denied", "Permission denied")
+handler404 = problem_view(404, "not_found", "Not found")
+handler500 = problem_view(500, "internal_error", "Internal error")

@@ -1,0 +1,84 @@
+"""Content-addressed objects in the ``oms_store_object`` table, with an LRU in front.
+
+Objects never change once written, so whatever is read or written is cached forever (up to
+the LRU's size) under its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ontology.storage.base import canonical_json
+from ontology.storage.exceptions import CorruptStore
+from ontology.storage.lru import LRU
+from ontology.storage.sql.models import StoreObject
+
+DOC, TREE = "doc", "tree"
+IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
+
+
+def object_hash(type_: str, text: str) -> str:
+    """The name of an object: SHA-256 over its type and canonical JSON text."""
+    return hashlib.sha256(f"{type_}\0{text}".encode()).hexdigest()
+
+
+class ObjectStore:
+    """Reads and writes immutable objects of one database alias."""
+
+    def __init__(self, using: str, cache_size: int) -> None:
+        self.using = using
+        self.cache: LRU[str, Any] = LRU(cache_size)
+
+    def encode(self, type_: str, value: Any) -> tuple[str, str]:
+        """The (hash, text) of a value about to be stored."""
+        text = canonical_json(value)
+        return object_hash(type_, text), text
+
+    def load(self, hash_: str) -> Any:
+        """One object's parsed value (callers must not mutate it)."""
+        value = self.cache.get(hash_)
+        if value is None:
+            row = StoreObject.objects.using(self.using).filter(hash=hash_).values_list("data")
+            found = row.first()
+            if found is None:
+                raise CorruptStore(f"Object {hash_} is missing.")
+            value = json.loads(found[0])
+            self.cache.put(hash_, value)
+        return value
+
+    def load_many(self, hashes: Iterable[str]) -> dict[str, Any]:
+        """Several objects by hash, in as few queries as the batch size allows."""
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for hash_ in set(hashes):
+            value = self.cache.get(hash_)
+            if value is None:
+                missing.append(hash_)
+            else:
+                found[hash_] = value
+        for start in range(0, len(missing), IN_BATCH):
+            batch = missing[start : start + IN_BATCH]
+            rows = StoreObject.objects.using(self.using).filter(hash__in=batch)
+            for hash_, data in rows.values_list("hash", "data"):
+                value = json.loads(data)
+                self.cache.put(hash_, value)
+                found[hash_] = value
+        lost = sorted(set(missing) - found.keys())
+        if lost:
+            raise CorruptStore(f"Objects are missing: {', '.join(lost[:5])}")
+        return found
+
+    def save(self, objects: dict[str, tuple[str, str, Any]]) -> None:
+        """Write ``{hash: (type, text, value)}``; objects already stored are left alone."""
+        rows = [StoreObject(hash=h, type=t, data=text) for h, (t, text, _) in objects.items()]
+        StoreObject.objects.using(self.using).bulk_create(
+            rows, ignore_conflicts=True, batch_size=IN_BATCH
+        )
+
+    def remember(self, objects: dict[str, tuple[str, str, Any]]) -> None:
+        """Cache objects once the transaction that wrote them has committed."""
+        for hash_, (_, _, value) in objects.items():
+            self.cache.put(hash_, value)

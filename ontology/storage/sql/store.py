@@ -1,0 +1,586 @@
+"""The embedded store: the contract of ``VersionedStore`` on Django's database.
+
+Layout (see ``models.py``): documents and tree nodes are content-addressed objects; a commit
+row names its root tree; parent rows form the DAG; a ref row per branch or tag; a change row
+per document a commit set. Branch heads move with a conditional
+``UPDATE ... WHERE commit = <head we built on>``, so concurrent writers in any number of
+processes never lose an update: the loser of a race rebuilds on the new head (or, when the
+caller gave ``expected_head``, gets ``HeadMoved``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import heapq
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+
+from ontology.storage import base
+from ontology.storage.base import (
+    Change,
+    CommitInfo,
+    Document,
+    DocumentChange,
+    LogPage,
+    Put,
+    Ref,
+    VersionedStore,
+)
+from ontology.storage.exceptions import (
+    CorruptStore,
+    DocumentNotFound,
+    HeadMoved,
+    InvalidCursor,
+    InvalidName,
+    RefExists,
+    RefNotFound,
+    StoreUnavailable,
+)
+from ontology.storage.lru import LRU
+from ontology.storage.sql import tree
+from ontology.storage.sql.models import (
+    StoreChange,
+    StoreCommit,
+    StoreObject,
+    StoreParent,
+    StoreRef,
+)
+from ontology.storage.sql.objects import DOC, ObjectStore, object_hash
+
+COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
+MAX_CAS_ATTEMPTS = 50
+PREFETCH = 256  # commits fetched per round trip when walking the DAG
+
+
+class _Lost(Exception):
+    """The branch head moved between reading it and the conditional update."""
+
+
+class SQLStore(VersionedStore):
+    """``VersionedStore`` on a Django database alias (SQLite or PostgreSQL).
+
+    OPTIONS: ``using`` (database alias, default ``"default"``), ``cache_size`` (objects and
+    commits kept in the in-process LRU, default 20,000).
+    """
+
+    def __init__(self, alias: str = "default", *, using: str = "default", cache_size: int = 20000):
+        super().__init__(alias, using=using, cache_size=cache_size)
+        self.using = using
+        self.objects = ObjectStore(using, cache_size)
+        self.commits: LRU[str, dict[str, Any]] = LRU(cache_size)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def initialize(self, *, author: str = "system") -> Ref:
+        with transaction.atomic(using=self.using):
+            existing = StoreRef.objects.using(self.using).filter(name=self.default_branch)
+            if existing.exists():
+                return self.get_branch(self.default_branch)
+            writer = tree.TreeWriter(self.objects)
+            root_tree = tree.empty_tree(writer)
+            self.objects.save(writer.new)
+            commit = self._insert_commit(
+                tree_hash=root_tree,
+                parents=[],
+                author=author,
+                message="Initial commit",
+                changes=[],
+            )
+            return self._insert_ref(self.default_branch, StoreRef.BRANCH, commit["id"], author)
+
+    def check(self) -> None:
+        try:
+            with connections[self.using].cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as exc:
+            raise StoreUnavailable(f"Database {self.using!r} is unavailable: {exc}") from exc
+
+    # -- refs ------------------------------------------------------------------------------
+
+    def branches(self) -> list[Ref]:
+        return self._refs(StoreRef.BRANCH)
+
+    def tags(self) -> list[Ref]:
+        return self._refs(StoreRef.TAG)
+
+    def get_branch(self, name: str) -> Ref:
+        base.validate_ref_name(name)
+        row = self._ref_rows().filter(name=name, kind=StoreRef.BRANCH).first()
+        if row is None:
+            raise RefNotFound(f"No branch named {name!r}.")
+        return _ref(row)
+
+    def create_branch(self, name: str, *, start: str, author: str = "") -> Ref:
+        base.validate_ref_name(name)
+        with transaction.atomic(using=self.using):
+            head = self.resolve(start)
+            return self._insert_ref(name, StoreRef.BRANCH, head, author)
+
+    def delete_branch(self, name: str) -> None:
+        base.validate_ref_name(name)
+        deleted, _ = self._ref_rows().filter(name=name, kind=StoreRef.BRANCH).delete()
+        if not deleted:
+            raise RefNotFound(f"No branch named {name!r}.")
+
+    def create_tag(self, name: str, *, target: str, author: str = "") -> Ref:
+        base.validate_ref_name(name, what="tag")
+        with transaction.atomic(using=self.using):
+            commit_id = self.resolve(target)
+            return self._insert_ref(name, StoreRef.TAG, commit_id, author)
+
+    def resolve(self, ref: str) -> str:
+        if not isinstance(ref, str) or not ref:
+            raise InvalidName(f"Invalid ref {ref!r}.")
+        row = self._ref_rows().filter(name=ref).values_list("commit_id", flat=True).first()
+        if row is not None:
+            return row
+        if COMMIT_ID_RE.fullmatch(ref):
+            if len(ref) == 64:
+                if self.commits.get(ref) or self._commit_rows().filter(id=ref).exists():
+                    return ref
+            else:
+                found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])
+                if len(found) == 1:
+                    return found[0][0]
+                if len(found) > 1:
+                    raise RefNotFound(f"Commit id prefix {ref!r} is ambiguous.")
+            raise RefNotFound(f"No branch, tag or commit {ref!r}.")
+        base.validate_ref_name(ref, what="ref")
+        raise RefNotFound(f"No branch, tag or commit {ref!r}.")
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def commit(
+        self,
+        branch: str,
+        changes: Sequence[Change],
+        *,
+        author: str,
+        message: str,
+        expected_head: str | None = None,
+        merge_parent: str | None = None,
+    ) -> CommitInfo:
+        base.validate_ref_name(branch)
+        checked = base.validate_changes(changes)
+        blobs = {
+            c.doc_id: (*self.objects.encode(DOC, c.document), c.document)
+            for c in checked
+            if isinstance(c, Put)
+        }
+        for _ in range(MAX_CAS_ATTEMPTS):
+            try:
+                return self._try_commit(
+                    branch, checked, blobs, author, message, expected_head, merge_parent
+                )
+            except _Lost:
+                if expected_head is not None:
+                    raise HeadMoved(f"Branch {branch!r} moved past {expected_head}.") from None
+        raise StoreUnavailable(f"Branch {branch!r} is too contended; try again.")
+
+    def _try_commit(
+        self,
+        branch: str,
+        changes: list[Change],
+        blobs: dict[str, tuple[str, str, Document]],
+        author: str,
+        message: str,
+        expected_head: str | None,
+        merge_parent: str | None,
+    ) -> CommitInfo:
+        with transaction.atomic(using=self.using):
+            head = self._branch_head(branch)
+            if expected_head is not None and head != expected_head:
+                raise HeadMoved(f"Branch {branch!r} is at {head}, not {expected_head}.")
+            parents = [head]
+            merge_tree = None
+            if merge_parent is not None:
+                merge_commit = self._commit(self.resolve(merge_parent))
+                parents.append(merge_commit["id"])
+                merge_tree = merge_commit["tree"]
+            head_tree = self._commit(head)["tree"]
+            timestamp = timezone.now()
+            stamp = _stamp(parents, author, message, timestamp)
+            wanted = [
+                (c.doc_id, blobs[c.doc_id][0] if isinstance(c, Put) else None) for c in changes
+            ]
+            updates, change_rows = self._plan(head_tree, merge_tree, wanted, stamp)
+            writer = tree.TreeWriter(self.objects)
+            new_tree = tree.update(writer, head_tree, updates) if updates else head_tree
+            new_objects = {h: (DOC, text, doc) for h, text, doc in blobs.values()}
+            new_objects.update(writer.new)
+            self.objects.save(new_objects)
+            commit = self._insert_commit(
+                tree_hash=new_tree,
+                parents=parents,
+                author=author,
+                message=message,
+                changes=change_rows,
+                timestamp=timestamp,
+            )
+            moved = (
+                StoreRef.objects.using(self.using)
+                .filter(name=branch, kind=StoreRef.BRANCH, commit_id=head)
+                .update(commit_id=commit["id"])
+            )
+            if not moved:
+                raise _Lost
+        self.objects.remember(new_objects)
+        return _info(commit)
+
+    def _plan(
+        self,
+        head_tree: str,
+        merge_tree: str | None,
+        wanted: list[tuple[str, str | None]],
+        stamp: str,
+    ) -> tuple[dict[str, tree.Entry], list[tuple[str, str | None, str | None]]]:
+        """Tree updates and change rows for a commit; a no-op put changes nothing."""
+        updates: dict[str, tree.Entry] = {}
+        rows: list[tuple[str, str | None, str | None]] = []
+        for doc_id, blob in wanted:
+            current = tree.lookup(self.objects, head_tree, doc_id)
+            current_blob = current[0] if current else None
+            if blob is None and current_blob is None:
+                raise DocumentNotFound(f"Cannot delete {doc_id!r}: no such document.")
+            if blob == current_blob:
+                continue
+            if merge_tree is not None:
+                # A merge that takes the other side's value keeps that side's authorship.
+                theirs = tree.lookup(self.objects, merge_tree, doc_id)
+                if theirs is not None and theirs[0] == blob:
+                    updates[doc_id] = theirs
+                    continue
+            updates[doc_id] = [blob, stamp]
+            rows.append((doc_id, blob, current[1] if current else None))
+        return updates, rows
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, ref: str, doc_id: str) -> Document:
+        base.validate_doc_id(doc_id)
+        entry = tree.lookup(self.objects, self._tree(ref), doc_id)
+        if entry is None or entry[0] is None:
+            raise DocumentNotFound(f"No document {doc_id!r} at {ref!r}.")
+        return _copy(self.objects.load(entry[0]))
+
+    def snapshot(self, ref: str) -> dict[str, Document]:
+        live = {d: e[0] for d, e in tree.entries(self.objects, self._tree(ref)) if e[0]}
+        bodies = self.objects.load_many(live.values())
+        return {doc_id: _copy(bodies[blob]) for doc_id, blob in live.items()}
+
+    def changes(self, base_ref: str, head: str) -> list[DocumentChange]:
+        differing = tree.diff(self.objects, self._tree(base_ref), self._tree(head))
+        blobs = [e[0] for pair in differing.values() for e in pair if e and e[0]]
+        bodies = self.objects.load_many(blobs)
+
+        def body(entry: tree.Entry | None) -> Document | None:
+            return _copy(bodies[entry[0]]) if entry and entry[0] else None
+
+        return [
+            DocumentChange(doc_id, body(before), body(after))
+            for doc_id, (before, after) in sorted(differing.items())
+        ]
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        start_a, start_b = self.resolve(a), self.resolve(b)
+        flags = {start_a: 1}
+        flags[start_b] = flags.get(start_b, 0) | 2
+        heap = [self._heap_item(start_a)]
+        if start_b != start_a:
+            heap.append(self._heap_item(start_b))
+        heapq.heapify(heap)
+        while heap:
+            _, _, commit_id = heapq.heappop(heap)
+            flag = flags[commit_id]
+            if flag == 3:
+                return commit_id
+            for parent in self._commit(commit_id)["parents"]:
+                if parent not in flags:
+                    heapq.heappush(heap, self._heap_item(parent))
+                    flags[parent] = 0
+                flags[parent] |= flag
+        return None
+
+    def get_commit(self, commit_id: str) -> CommitInfo:
+        if not isinstance(commit_id, str) or not COMMIT_ID_RE.fullmatch(commit_id):
+            raise RefNotFound(f"No commit {commit_id!r}.")
+        return _info(self._commit(self.resolve(commit_id)))
+
+    def log(
+        self,
+        ref: str,
+        *,
+        doc_id: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> LogPage:
+        limit = max(1, min(int(limit), 1000))
+        head = self.resolve(ref)
+        if doc_id is not None:
+            return self._document_log(head, base.validate_doc_id(doc_id), cursor, limit)
+        frontier = _decode_cursor(cursor) if cursor else [head]
+        self._prefetch(frontier[0])
+        heap = [self._heap_item(c) for c in frontier]
+        heapq.heapify(heap)
+        queued = set(frontier)
+        page: list[CommitInfo] = []
+        while heap and len(page) < limit:
+            _, _, commit_id = heapq.heappop(heap)
+            commit = self._commit(commit_id)
+            page.append(_info(commit))
+            for parent in commit["parents"]:
+                if parent not in queued:
+                    queued.add(parent)
+                    heapq.heappush(heap, self._heap_item(parent))
+        rest = [item[2] for item in sorted(heap)]
+        return LogPage(page, _encode_cursor(rest) if rest else None)
+
+    def _document_log(self, head: str, doc_id: str, cursor: str | None, limit: int) -> LogPage:
+        """Follow the change index's ``previous`` chain: one lookup per commit shown."""
+        if cursor:
+            (stamp,) = _decode_cursor(cursor)
+        else:
+            entry = tree.lookup(self.objects, self._commit(head)["tree"], doc_id)
+            stamp = entry[1] if entry else None
+        page: list[CommitInfo] = []
+        while stamp and len(page) < limit:
+            row = (
+                StoreChange.objects.using(self.using)
+                .filter(commit__stamp=stamp, doc_id=doc_id)
+                .values_list("commit_id", "previous")
+                .first()
+            )
+            if row is None:
+                raise CorruptStore(f"Change index has no entry for {doc_id!r} at stamp {stamp}.")
+            page.append(_info(self._commit(row[0])))
+            stamp = row[1]
+        return LogPage(page, _encode_cursor([stamp]) if stamp else None)
+
+    # -- integrity -------------------------------------------------------------------------
+
+    def verify(self) -> list[str]:
+        """Check every object's hash, every commit's id, tree and parents, every ref."""
+        problems: list[str] = []
+        objects = StoreObject.objects.using(self.using).values_list("hash", "type", "data")
+        stored: set[str] = set()
+        for hash_, type_, data in objects.iterator(chunk_size=2000):
+            stored.add(hash_)
+            try:
+                text = base.canonical_json(json.loads(data))
+            except ValueError:
+                problems.append(f"object {hash_}: not JSON")
+                continue
+            if object_hash(type_, text) != hash_:
+                problems.append(f"object {hash_}: content does not match its hash")
+        parents: dict[str, list[str]] = {}
+        for row in StoreParent.objects.using(self.using).order_by("commit_id", "position"):
+            parents.setdefault(row.commit_id, []).append(row.parent_id)
+        commit_ids = set(self._commit_rows().values_list("id", flat=True))
+        checked_trees: set[str] = set()
+        for row in self._commit_rows().iterator(chunk_size=2000):
+            own = parents.get(row.id, [])
+            stamp = _stamp(own, row.author, row.message, row.timestamp)
+            if stamp != row.stamp or _commit_id(stamp, row.tree) != row.id:
+                problems.append(f"commit {row.id}: id does not match its content")
+            problems.extend(
+                f"commit {row.id}: parent {p} is missing" for p in own if p not in commit_ids
+            )
+            problems.extend(self._verify_tree(row.id, row.tree, stored, checked_trees))
+        for ref in self._ref_rows():
+            if ref.commit_id not in commit_ids:
+                problems.append(f"{ref.kind} {ref.name}: points at missing commit {ref.commit_id}")
+        return problems
+
+    def _verify_tree(
+        self, commit_id: str, root: str, stored: set[str], seen: set[str]
+    ) -> list[str]:
+        problems: list[str] = []
+        pending = [root]
+        while pending:
+            node_hash = pending.pop()
+            if node_hash in seen:
+                continue
+            seen.add(node_hash)
+            if node_hash not in stored:
+                problems.append(f"commit {commit_id}: tree object {node_hash} is missing")
+                continue
+            node = self.objects.load(node_hash)
+            if "c" in node:
+                pending.extend(child for child, _ in node["c"].values())
+            else:
+                problems.extend(
+                    f"commit {commit_id}: document {doc_id} blob {entry[0]} is missing"
+                    for doc_id, entry in node["l"].items()
+                    if entry[0] is not None and entry[0] not in stored
+                )
+        return problems
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _ref_rows(self):  # type: ignore[no-untyped-def]
+        return StoreRef.objects.using(self.using)
+
+    def _commit_rows(self):  # type: ignore[no-untyped-def]
+        return StoreCommit.objects.using(self.using)
+
+    def _refs(self, kind: str) -> list[Ref]:
+        return [_ref(row) for row in self._ref_rows().filter(kind=kind).order_by("name")]
+
+    def _insert_ref(self, name: str, kind: str, commit_id: str, author: str) -> Ref:
+        if self._ref_rows().filter(name=name).exists():
+            raise RefExists(f"A branch or tag named {name!r} exists already.")
+        row = self._ref_rows().create(
+            name=name,
+            kind=kind,
+            commit_id=commit_id,
+            created_at=timezone.now(),
+            created_by=author,
+        )
+        return _ref(row)
+
+    def _branch_head(self, branch: str) -> str:
+        head = (
+            self._ref_rows()
+            .filter(name=branch, kind=StoreRef.BRANCH)
+            .values_list("commit_id", flat=True)
+            .first()
+        )
+        if head is None:
+            raise RefNotFound(f"No branch named {branch!r}.")
+        return head
+
+    def _tree(self, ref: str) -> str:
+        return self._commit(self.resolve(ref))["tree"]
+
+    def _insert_commit(
+        self,
+        *,
+        tree_hash: str,
+        parents: list[str],
+        author: str,
+        message: str,
+        changes: list[tuple[str, str | None, str | None]],
+        timestamp: Any = None,
+    ) -> dict[str, Any]:
+        timestamp = timestamp or timezone.now()
+        stamp = _stamp(parents, author, message, timestamp)
+        commit_id = _commit_id(stamp, tree_hash)
+        generation = 1 + max((self._commit(p)["generation"] for p in parents), default=0)
+        self._commit_rows().create(
+            id=commit_id,
+            stamp=stamp,
+            tree=tree_hash,
+            author=author,
+            message=message,
+            timestamp=timestamp,
+            generation=generation,
+        )
+        StoreParent.objects.using(self.using).bulk_create(
+            StoreParent(commit_id=commit_id, parent_id=p, position=i) for i, p in enumerate(parents)
+        )
+        StoreChange.objects.using(self.using).bulk_create(
+            StoreChange(commit_id=commit_id, doc_id=d, blob=b, previous=prev)
+            for d, b, prev in changes
+        )
+        return {
+            "id": commit_id,
+            "stamp": stamp,
+            "tree": tree_hash,
+            "parents": parents,
+            "author": author,
+            "message": message,
+            "timestamp": timestamp,
+            "generation": generation,
+        }
+
+    def _commit(self, commit_id: str) -> dict[str, Any]:
+        """A commit as a dict (cached forever: commits are immutable)."""
+        commit = self.commits.get(commit_id)
+        if commit is None:
+            self._load_commits([commit_id])
+            commit = self.commits.get(commit_id)
+            if commit is None:
+                raise RefNotFound(f"No commit {commit_id!r}.")
+        return commit
+
+    def _load_commits(self, ids: Iterable[str]) -> None:
+        rows = list(self._commit_rows().filter(id__in=list(ids)).values())
+        parents: dict[str, list[str]] = {row["id"]: [] for row in rows}
+        links = StoreParent.objects.using(self.using).filter(commit_id__in=list(parents))
+        for commit_id, parent_id in links.order_by("position").values_list(
+            "commit_id", "parent_id"
+        ):
+            parents[commit_id].append(parent_id)
+        for row in rows:
+            row["parents"] = parents[row["id"]]
+            self.commits.put(row["id"], row)
+
+    def _prefetch(self, start: str) -> None:
+        """Load up to ``PREFETCH`` ancestors of ``start`` in one round trip (log pages)."""
+        if self.commits.get(start) is not None:
+            return
+        sql = (
+            "WITH RECURSIVE anc(id) AS (SELECT id FROM oms_store_commit WHERE id = %s UNION "
+            "SELECT p.parent_id FROM oms_store_parent p JOIN anc ON p.commit_id = anc.id) "
+            "SELECT id FROM anc LIMIT %s"
+        )
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, [start, PREFETCH])
+            ids = [row[0] for row in cursor.fetchall()]
+        self._load_commits(ids)
+
+    def _heap_item(self, commit_id: str) -> tuple[int, float, str]:
+        commit = self._commit(commit_id)
+        return (-commit["generation"], -commit["timestamp"].timestamp(), commit_id)
+
+
+def _stamp(parents: list[str], author: str, message: str, timestamp: Any) -> str:
+    """What makes a commit unique before its tree exists."""
+    payload = [parents, author, message, timestamp.isoformat()]
+    return hashlib.sha256(base.canonical_json(payload).encode()).hexdigest()
+
+
+def _commit_id(stamp: str, tree_hash: str) -> str:
+    """A commit's id covers its stamp and (through the tree's hash) its whole content."""
+    return hashlib.sha256(f"{stamp}\0{tree_hash}".encode()).hexdigest()
+
+
+def _info(commit: dict[str, Any]) -> CommitInfo:
+    return CommitInfo(
+        id=commit["id"],
+        parents=tuple(commit["parents"]),
+        author=commit["author"],
+        message=commit["message"],
+        timestamp=commit["timestamp"],
+    )
+
+
+def _ref(row: StoreRef) -> Ref:
+    return Ref(row.name, row.kind, row.commit_id, row.created_at, row.created_by)
+
+
+def _copy(document: Document) -> Document:
+    # Cached bodies are shared: hand out a copy the caller may change.
+    return json.loads(json.dumps(document))
+
+
+def _encode_cursor(ids: list[str]) -> str:
+    return base64.urlsafe_b64encode(",".join(ids).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> list[str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor(f"Cursor {cursor!r} is not one this store issued.") from None
+    ids = raw.split(",")
+    if not all(len(i) == 64 and COMMIT_ID_RE.fullmatch(i) for i in ids):
+        raise InvalidCursor(f"Cursor {cursor!r} is not one this store issued.")
+    return ids

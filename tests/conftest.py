@@ -1,0 +1,33 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.services import service_missing
+
+POSTGRES_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+REDIS_START = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''"
+
+
+@pytest.fixture
+def postgres_alias() -> str:
+    """The database alias of the real PostgreSQL server."""
+    if "postgres" not in settings.DATABASES:
+        service_missing("PostgreSQL", POSTGRES_START)
+    return "postgres"
+
+
+@pytest.fixture
+def redis_cache_alias() -> str:
+    """The cache alias of the real Redis server (flushed before the test)."""
+    if "redis" not in settings.CACHES:
+        service_missing("Redis", REDIS_START)
+    from django.core.cache import caches
+
+    try:
+        caches["redis"].clear()
+    except Exception as exc:  # noqa: BLE001 - any client error means the server is unusable
+        service_missing(f"Redis ({exc})", REDIS_START)
+    return "redis"

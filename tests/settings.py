@@ -1,0 +1,40 @@
+"""Test settings: the project's settings plus the real PostgreSQL and Redis of this machine.
+
+PostgreSQL (``OMS_TEST_POSTGRES_URL``) becomes the ``postgres`` database alias and Redis
+(``OMS_TEST_REDIS_URL``) the ``redis`` cache alias when they answer; under ``CI=true`` they
+are configured even when they do not, so that the tests needing them fail instead of
+skipping (see ``tests/services.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMS_SECRET_KEY", "tests-only-secret")
+
+import dj_database_url  # noqa: E402
+
+from oms_project.settings import *  # noqa: E402,F403
+from tests.services import postgres_available, redis_available  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "OMS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_TEST_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CI = os.environ.get("CI", "").lower() == "true"
+
+if CI or postgres_available(POSTGRES_URL):
+    DATABASES["postgres"] = dj_database_url.parse(POSTGRES_URL)  # noqa: F405
+    DATABASES["postgres"]["TEST"] = {"NAME": "test_oms"}  # noqa: F405
+
+if CI or redis_available(REDIS_TEST_URL):
+    CACHES["redis"] = {  # noqa: F405
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_TEST_URL,
+        "KEY_PREFIX": "oms-test",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+    }
+
+# Passwords hashed fast; logs quiet unless asked for.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["root"]["level"] = os.environ.get("OMS_LOG_LEVEL", "WARNING")  # noqa: F405
