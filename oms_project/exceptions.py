@@ -55,7 +55,12 @@ def flatten_drf_errors(detail: Any, path: str = "$") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         items: list[dict[str, str]] = []
         for key, value in detail.items():
-            child = path if key in ("non_field_errors", "detail") else f"{path}.{key}"
+            if key in ("non_field_errors", "detail"):
+                child = path
+            elif isinstance(key, int):  # list items report their index as the key
+                child = f"{path}[{key}]"
+            else:
+                child = f"{path}.{key}"
             items.extend(flatten_drf_errors(value, child))
         return items
     if isinstance(detail, list):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ontology.storage.exceptions import InvalidChange, InvalidName
+from ontology.storage.exceptions import InvalidChange, InvalidName, StoreError
 
 Document = dict[str, Any]
 
@@ -225,6 +225,37 @@ class VersionedStore(abc.ABC):
 
         With ``doc_id``, only the commits that changed that document (its history).
         """
+
+    # -- integrity -------------------------------------------------------------------------
+
+    def verify(self) -> list[str]:
+        """Problems found in the stored data (empty when sound); used by ``storage_fsck``.
+
+        This generic check walks every ref's full history through the public API: each ref
+        must point at a readable commit whose parents and snapshot are readable. Backends
+        that can also check content hashes override it and add those checks.
+        """
+        problems: list[str] = []
+        seen: set[str] = set()
+        for ref in self.branches() + self.tags():
+            cursor: str | None = None
+            while True:
+                try:
+                    page = self.log(ref.head, cursor=cursor, limit=500)
+                except StoreError as exc:
+                    problems.append(f"{ref.kind} {ref.name}: history unreadable: {exc}")
+                    break
+                for commit in page.commits:
+                    if commit.id in seen:
+                        continue
+                    seen.add(commit.id)
+                    try:
+                        self.snapshot(commit.id)
+                    except StoreError as exc:
+                        problems.append(f"commit {commit.id}: snapshot unreadable: {exc}")
+                if not (cursor := page.next_cursor):
+                    break
+        return problems
 
 
 # -- validation helpers shared by the backends ------------------------------------------------

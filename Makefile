@@ -1,0 +1,58 @@
+# OMS: `make run` serves the whole system on one machine; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+VAR := var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-dev migrate test lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+$(VAR)/secret_key:
+	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+migrate run: export OMS_SECRET_KEY_FILE ?= $(CURDIR)/$(VAR)/secret_key
+migrate: install $(VAR)/secret_key
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py storage_init
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+# Web (gunicorn), Celery worker and beat together; Ctrl-C stops all three.
+run: migrate
+	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed
+	$(PY) manage.py demo_setup
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A oms_project worker --beat --concurrency 2 --loglevel INFO & \
+	$(VENV)/bin/gunicorn oms_project.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - & \
+	wait
+
+test: install-dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install-dev
+	$(PY) bench/storage.py
+
+clean:
+	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
