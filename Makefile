@@ -36,7 +36,7 @@ migrate: install $(VAR)/secret_key
 # Web (gunicorn), Celery worker and beat together; Ctrl-C stops all three.
 run: migrate
 	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed
-	$(PY) manage.py demo_setup
+	$(PY) manage.py demo_setup --url http://$(HOST):$(PORT)
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A oms_project worker --beat --concurrency 2 --loglevel INFO & \
 	$(VENV)/bin/gunicorn oms_project.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from ontology.storage import get_store
 
@@ -17,7 +17,10 @@ DEMO_USERNAME = "admin"
 class Command(BaseCommand):
     help = "Create the demo administrator (once) and print how to sign in."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where OMS serves.")
+
+    def handle(self, *args: Any, url: str, **options: Any) -> None:
         get_store().initialize(author="system")
         password_file = settings.VAR_DIR / "demo-admin-password"
         if not password_file.exists():
@@ -34,8 +37,7 @@ class Command(BaseCommand):
             user.save()
         self.stdout.write(
             "\nOMS demo administrator\n"
-            f"  admin:    http://127.0.0.1:8000/admin/   user {DEMO_USERNAME!r}"
-            f"  password {password!r}\n"
-            "  API docs: http://127.0.0.1:8000/api/docs/\n"
-            "  health:   http://127.0.0.1:8000/health/ready\n"
+            f"  admin:    {url}/admin/   user {DEMO_USERNAME!r}  password {password!r}\n"
+            f"  API docs: {url}/api/docs/\n"
+            f"  health:   {url}/health/ready\n"
         )
