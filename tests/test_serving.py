@@ -1,0 +1,163 @@
+"""The embedded set-up that `make run` uses: gunicorn, a Celery worker and one SQLite file.
+
+These tests start the real processes with a fresh ``OMS_VAR_DIR`` and no external service
+configured, exactly as a new user's machine would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a fresh `make run`: nothing but a var dir and a secret."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(OMS_VAR_DIR=str(tmp_path), OMS_SECRET_KEY="serving-test", PYTHONUNBUFFERED="1")
+    for folder in ("celery/queue", "celery/processed"):
+        (tmp_path / folder).mkdir(parents=True)
+    for command in (["migrate", "--noinput"], ["storage_init"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return env
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def served(embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """gunicorn and a Celery worker on the embedded defaults; yields (url, worker log)."""
+    port = free_port()
+    worker_log = tmp_path / "worker.log"
+    processes = [
+        start(
+            [str(BIN / "gunicorn"), "oms_project.wsgi", "--bind", f"127.0.0.1:{port}"]
+            + ["--workers", "2"],
+            embedded_env,
+            tmp_path / "web.log",
+        ),
+        start(
+            [str(BIN / "celery"), "-A", "oms_project", "worker", "--pool", "solo"]
+            + ["--loglevel", "INFO"],
+            embedded_env,
+            worker_log,
+        ),
+    ]
+    try:
+        yield f"http://127.0.0.1:{port}", worker_log
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(20)
+
+
+def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def ready(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/health/ready", timeout=5).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def test_web_and_worker_serve_on_the_embedded_defaults(served, embedded_env):
+    url, worker_log = served
+    assert wait_for(lambda: ready(url)), "health/ready never answered 200"
+    checks = requests.get(f"{url}/health/ready", timeout=5).json()["checks"]
+    assert {name: c["status"] for name, c in checks.items()} == dict.fromkeys(checks, "ok")
+    docs = requests.get(f"{url}/api/docs/", timeout=5)
+    assert docs.status_code == 200
+    assert requests.get(f"{url}/static/admin/css/base.css", timeout=5).status_code == 200
+    # A task enqueued through the on-disk broker is run by the worker.
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from ontology.tasks import store_verify; store_verify.delay()",
+        ],
+        cwd=ROOT,
+        env={**embedded_env, "DJANGO_SETTINGS_MODULE": "oms_project.settings"},
+        check=True,
+    )
+    assert wait_for(lambda: "verified: 0 problem(s)" in worker_log.read_text(), 60), (
+        worker_log.read_text()[-2000:]
+    )
+
+
+WRITER = """
+import sys, django
+django.setup()
+from ontology.storage import get_store
+from ontology.storage.base import Put
+number = int(sys.argv[1])
+store = get_store()
+for n in range(20):
+    store.commit("main", [Put({"id": f"w{number}-{n}", "kind": "object-types"})],
+                 author=f"w{number}", message=f"{number}/{n}")
+"""
+
+
+def test_writers_in_separate_processes_share_the_sqlite_file(embedded_env):
+    env = {**embedded_env, "DJANGO_SETTINGS_MODULE": "oms_project.settings"}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(i)], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        )
+        for i in range(4)
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err.decode()[-2000:]
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from ontology.storage import get_store; s = get_store(); "
+            "print(len(s.snapshot('main'))); print(s.verify())",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert check.stdout.split("\n")[:2] == ["80", "[]"]
