@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 $(VAR)/secret_key:
-	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed
+	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed $(VAR)/celery/control
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
@@ -35,7 +35,7 @@ migrate: install $(VAR)/secret_key
 
 # Web (gunicorn), Celery worker and beat together; Ctrl-C stops all three.
 run: migrate
-	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed
+	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed $(VAR)/celery/control
 	$(PY) manage.py demo_setup --url http://$(HOST):$(PORT)
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A oms_project worker --beat --concurrency 2 --loglevel INFO & \

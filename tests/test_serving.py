@@ -36,7 +36,7 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(OMS_VAR_DIR=str(tmp_path), OMS_SECRET_KEY="serving-test", PYTHONUNBUFFERED="1")
-    for folder in ("celery/queue", "celery/processed"):
+    for folder in ("celery/queue", "celery/processed", "celery/control"):
         (tmp_path / folder).mkdir(parents=True)
     for command in (["migrate", "--noinput"], ["storage_init"], ["collectstatic", "--noinput"]):
         subprocess.run(
