@@ -5,3 +5,6 @@ class IntegrationsConfig(AppConfig):
     """Clients of external systems: the User Service and the Audit Service."""
 
     name = "integrations"
+
+    def ready(self) -> None:
+        from integrations.user_service import schema  # noqa: F401 - registers OpenAPI schemes

@@ -132,6 +132,8 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> JsonResp
             "The request has invalid fields.",
             flatten_drf_errors(exc.detail),
         )
+    elif isinstance(exc.detail, dict):  # simplejwt's errors carry a dict
+        detail, errors = str(exc.detail.get("detail", exc.default_detail)), []
     else:
         detail, errors = str(exc.detail), []
     return problem_response(

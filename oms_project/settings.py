@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from oms_project.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+from oms_project.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_json,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OMS_VAR_DIR", str(BASE_DIR / "var")))
@@ -189,9 +198,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "oms_project.exceptions.problem_details_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The bearer class comes first: its WWW-Authenticate header makes 401s say "Bearer".
+        "integrations.user_service.authentication.BearerAuthentication",
+        "integrations.user_service.authentication.PrincipalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.user_service.permissions.HasScope"],
     "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OMS — Ontology Management Service",
@@ -201,6 +215,41 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# -- identity ---------------------------------------------------------------------------------
+# Remote mode when USER_SERVICE_URL is set (tokens validated by the User Service); otherwise
+# local mode: simplejwt tokens for Django users, roles from their groups.
+USER_SERVICE_URL = env_str("USER_SERVICE_URL").rstrip("/")
+OMS_USER_SERVICE_TIMEOUT = env_float("OMS_USER_SERVICE_TIMEOUT", 2.0)
+OMS_AUTH_CACHE_TTL = env_int("OMS_AUTH_CACHE_TTL", 60)
+OMS_JWT_LOCAL_VERIFY = env_bool("OMS_JWT_LOCAL_VERIFY", True)
+OMS_JWT_ISSUER = env_str("OMS_JWT_ISSUER", "user-service")
+OMS_JWT_AUDIENCE = env_str("OMS_JWT_AUDIENCE", "oms")
+OMS_JWT_LEEWAY = env_int("OMS_JWT_LEEWAY", 30)
+OMS_JWKS_CACHE_TTL = env_int("OMS_JWKS_CACHE_TTL", 300)
+OMS_SERVICE_CLIENT_ID = env_str("OMS_SERVICE_CLIENT_ID")
+OMS_SERVICE_CLIENT_SECRET = env_secret("OMS_SERVICE_CLIENT_SECRET")
+OMS_ROLE_SCOPES: dict[str, list[str]] = env_json(
+    "OMS_ROLE_SCOPES",
+    {
+        "viewer": ["ontology:read"],
+        "editor": ["ontology:read", "ontology:write"],
+        "reviewer": ["ontology:read", "proposals:approve"],
+        "admin": [
+            "ontology:read",
+            "ontology:write",
+            "proposals:approve",
+            "branches:admin",
+            "audit:read",
+        ],
+    },
+)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("OMS_LOCAL_ACCESS_TOKEN_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
 }
 
 # -- logging ----------------------------------------------------------------------------------

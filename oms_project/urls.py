@@ -12,6 +12,8 @@ from oms_project.exceptions import problem_view
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("api/v1/auth/", include("integrations.urls")),
+    path("api/v1/", include("branches.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

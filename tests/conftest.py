@@ -31,3 +31,19 @@ def redis_cache_alias() -> str:
     except Exception as exc:  # noqa: BLE001 - any client error means the server is unusable
         service_missing(f"Redis ({exc})", REDIS_START)
     return "redis"
+
+
+@pytest.fixture(autouse=True)
+def fresh_stores() -> None:
+    """Each test builds its stores anew (their caches must not outlive a rolled-back test)."""
+    from ontology.storage import stores
+
+    stores.reset()
+
+
+@pytest.fixture
+def main_branch(db) -> str:
+    """The default store, initialised: the head of ``main``."""
+    from ontology.storage import get_store
+
+    return get_store().initialize().head

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMS_SECRET_KEY", "tests-only-secret")
+os.environ.setdefault("OMS_SECRET_KEY", "tests-only-secret-that-is-long-enough-for-hs256")
 
 import dj_database_url  # noqa: E402
 
@@ -20,7 +20,9 @@ from tests.services import postgres_available, redis_available  # noqa: E402
 POSTGRES_URL = os.environ.get(
     "OMS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_TEST_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+OMS_TEST_REDIS_URL = REDIS_TEST_URL = os.environ.get(
+    "OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
+)
 CI = os.environ.get("CI", "").lower() == "true"
 
 if CI or postgres_available(POSTGRES_URL):

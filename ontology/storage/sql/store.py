@@ -143,7 +143,9 @@ class SQLStore(VersionedStore):
             return row
         if COMMIT_ID_RE.fullmatch(ref):
             if len(ref) == 64:
-                if self.commits.get(ref) or self._commit_rows().filter(id=ref).exists():
+                # Always asked of the database: a commit cached inside a transaction that
+                # rolled back must not resolve.
+                if self._commit_rows().filter(id=ref).exists():
                     return ref
             else:
                 found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])

@@ -1,0 +1,62 @@
+"""One way to call an external HTTP service: timeouts, one retry, typed errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+
+from integrations.exceptions import ServiceRejected, ServiceUnavailable
+
+logger = logging.getLogger("oms.integrations")
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class JsonHttpClient:
+    """JSON over HTTP to one service, with a per-call timeout and one retry when transient."""
+
+    def __init__(self, name: str, base_url: str, *, timeout: float, retries: int = 1) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """The response of a 2xx answer; ``ServiceUnavailable`` or ``ServiceRejected`` else."""
+        url = f"{self.base_url}{path}"
+        error: ServiceUnavailable | None = None
+        for attempt in range(1 + self.retries):
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.Timeout as exc:
+                error = ServiceUnavailable(f"{self.name} did not answer within {self.timeout}s")
+                logger.warning("%s %s attempt %d: timeout: %s", method, url, attempt + 1, exc)
+                continue
+            except requests.RequestException as exc:
+                error = ServiceUnavailable(f"{self.name} is unreachable: {type(exc).__name__}")
+                logger.warning("%s %s attempt %d: %s", method, url, attempt + 1, exc)
+                continue
+            if response.status_code in TRANSIENT_STATUS:
+                error = ServiceUnavailable(f"{self.name} answered {response.status_code}")
+                continue
+            if response.status_code >= 400:
+                raise ServiceRejected(
+                    f"{self.name} answered {response.status_code}",
+                    upstream_status=response.status_code,
+                )
+            return response
+        assert error is not None
+        raise error
+
+    def json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The JSON object of a 2xx answer."""
+        response = self.request(method, path, **kwargs)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ServiceRejected(f"{self.name} answered with a body that is not JSON") from None
+        if not isinstance(body, dict):
+            raise ServiceRejected(f"{self.name} answered with JSON that is not an object")
+        return body

@@ -1,0 +1,1 @@
+"""The User Service integration: identity (remote JWT or local), principals, scopes."""

@@ -1,0 +1,110 @@
+"""DRF authentication: bearer tokens from the User Service (remote) or simplejwt (local).
+
+DRF's contract: no ``Authorization: Bearer`` header means "not attempted" (None); a bad
+token is 401 with ``WWW-Authenticate: Bearer``; a User Service that cannot answer while
+nothing is cached is 503, never anonymous access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from integrations.cache import cache_get, cache_set
+from integrations.user_service.client import user_service
+from integrations.user_service.exceptions import InvalidToken
+from integrations.user_service.jwks import verify_locally
+from integrations.user_service.principal import Principal, principal_from_user
+
+CACHE_PREFIX = "oms:auth:"
+
+
+def remote_mode() -> bool:
+    """Identity comes from the User Service when ``USER_SERVICE_URL`` is set."""
+    return bool(settings.USER_SERVICE_URL)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of the request, or None when it carries none."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    if not token:
+        raise InvalidToken("The Authorization header has an empty bearer token.")
+    return token
+
+
+class BearerAuthentication(BaseAuthentication):
+    """Authenticates ``Authorization: Bearer <jwt>`` as a :class:`Principal`."""
+
+    def authenticate(self, request: Request) -> tuple[Principal, str] | None:
+        token = bearer_token(request)
+        if token is None:
+            return None
+        principal = remote_principal(token) if remote_mode() else local_principal(token)
+        return principal, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="oms"'
+
+
+def remote_principal(token: str) -> Principal:
+    """Validate with the User Service (after optional local checks), caching the answer."""
+    key = CACHE_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+    now = datetime.now(UTC)
+    cached = cache_get(key)
+    if cached is not None:
+        principal = Principal.from_cache(cached)
+        if principal.expires_at is None or principal.expires_at > now:
+            return principal
+    claims = verify_locally(token) if settings.OMS_JWT_LOCAL_VERIFY else {}
+    validation = user_service().validate(token)  # ServiceUnavailable -> 503
+    if not validation.valid or validation.principal is None:
+        raise InvalidToken("The User Service does not accept this token.")
+    expires_at = validation.expires_at
+    if expires_at is None and "exp" in claims:
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    if expires_at is not None and expires_at <= now:
+        raise InvalidToken("The token has expired.")
+    principal = validation.principal
+    ttl = float(settings.OMS_AUTH_CACHE_TTL)
+    if expires_at is not None:
+        ttl = min(ttl, (expires_at - now).total_seconds())
+    cache_set(key, principal.to_cache(), ttl)
+    return principal
+
+
+class _LocalJWT(JWTAuthentication):
+    www_authenticate_realm = "oms"
+
+
+_local = _LocalJWT()
+
+
+def local_principal(token: str) -> Principal:
+    """A simplejwt access token of an active Django user, as a principal."""
+    if token.count(".") != 2:
+        raise InvalidToken("The token is malformed.")
+    validated = _local.get_validated_token(token.encode())  # 401 when bad or expired
+    user = _local.get_user(validated)  # 401 when the user is unknown or inactive
+    principal = principal_from_user(user, source="local")
+    expires_at = datetime.fromtimestamp(validated["exp"], UTC)
+    return replace(principal, expires_at=expires_at)
+
+
+class PrincipalSessionAuthentication(SessionAuthentication):
+    """Django's session (admin users browsing the API docs), as a principal."""
+
+    def authenticate(self, request: Request) -> tuple[Principal, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        return principal_from_user(result[0], source="session"), None

@@ -1,0 +1,59 @@
+"""Local mode (no USER_SERVICE_URL): simplejwt tokens for Django users, roles from groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.identity.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+TOKEN, REFRESH, ME = "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/me/"
+
+
+def obtain(api, username: str, password: str):
+    return api.post(TOKEN, {"username": username, "password": password}, format="json")
+
+
+def test_a_user_obtains_a_token_pair_and_is_a_principal_with_its_group_roles(api, local_users):
+    pair = obtain(api, "reviewer", "pw-reviewer")
+    assert pair.status_code == 200
+    me = bearer(api, pair.json()["access"]).get(ME).json()
+    assert me["username"] == "reviewer"
+    assert me["roles"] == ["reviewer"]
+    assert me["scopes"] == ["ontology:read", "proposals:approve"]
+    assert me["source"] == "local"
+
+
+def test_a_refresh_token_gives_a_new_access_token(api, local_users):
+    refresh = obtain(api, "viewer", "pw-viewer").json()["refresh"]
+    response = api.post(REFRESH, {"refresh": refresh}, format="json")
+    assert response.status_code == 200
+    assert bearer(api, response.json()["access"]).get(ME).json()["username"] == "viewer"
+
+
+def test_a_wrong_password_is_401_problem(api, local_users):
+    response = obtain(api, "editor", "wrong")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_disabled_user_cannot_obtain_or_use_a_token(api, local_users):
+    access = obtain(api, "editor", "pw-editor").json()["access"]
+    local_users["editor"].is_active = False
+    local_users["editor"].save()
+    assert obtain(api, "editor", "pw-editor").status_code == 401
+    response = bearer(api, access).get(ME)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_garbage_or_refresh_token_is_not_an_access_token(api, local_users):
+    assert bearer(api, "not-a-jwt").get(ME).status_code == 401
+    refresh = obtain(api, "viewer", "pw-viewer").json()["refresh"]
+    assert bearer(api, refresh).get(ME).status_code == 401
+
+
+def test_a_token_from_another_secret_is_401(api, local_users, settings):
+    access = obtain(api, "viewer", "pw-viewer").json()["access"]
+    header, payload, signature = access.split(".")
+    assert bearer(api, f"{header}.{payload}.{signature[::-1]}").get(ME).status_code == 401
