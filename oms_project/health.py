@@ -1,7 +1,8 @@
 """Liveness and readiness probes.
 
 ``/health/live`` says the process serves requests. ``/health/ready`` checks every dependency
-an answer may need (database, cache, Celery broker, versioned store) and answers 503 with
+an answer may need (database, cache, Celery broker, versioned store, and the User Service
+in remote identity mode) and answers 503 with
 the failing ones when any is down.
 """
 
@@ -51,12 +52,28 @@ def check_store() -> None:
     get_store().check()
 
 
+def check_user_service() -> None:
+    """The User Service serves its key set (only in remote identity mode)."""
+    from integrations.user_service.client import user_service
+
+    user_service().jwks()
+
+
 READINESS_CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "store": check_store,
+    "user_service": check_user_service,
 }
+
+
+def enabled_checks() -> dict[str, Callable[[], None]]:
+    """The checks that apply to this configuration."""
+    checks = dict(READINESS_CHECKS)
+    if not settings.USER_SERVICE_URL:
+        checks.pop("user_service")
+    return checks
 
 
 @never_cache
@@ -71,7 +88,7 @@ def live(request: HttpRequest) -> JsonResponse:
 def ready(request: HttpRequest) -> JsonResponse:
     """Every dependency answers; otherwise 503 naming what is down."""
     results: dict[str, dict[str, object]] = {}
-    for name, check in READINESS_CHECKS.items():
+    for name, check in enabled_checks().items():
         started = time.perf_counter()
         try:
             check()

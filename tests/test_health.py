@@ -76,3 +76,18 @@ def test_metrics_are_exposed_for_prometheus(client):
     response = client.get("/metrics")
     assert response.status_code == 200
     assert b"django_http_requests_total_by_method_total" in response.content
+
+
+def test_ready_checks_the_user_service_in_remote_mode(client, settings):
+    from tests.fake_user_service import FakeUserService
+
+    settings.CELERY_BROKER_URL = "memory://"
+    service = FakeUserService().start()
+    settings.USER_SERVICE_URL = service.url
+    try:
+        assert client.get("/health/ready").json()["checks"]["user_service"]["status"] == "ok"
+    finally:
+        service.stop()
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["user_service"]["status"] == "down"

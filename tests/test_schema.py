@@ -25,3 +25,15 @@ def test_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"cdn" not in docs.content.lower()  # assets are served locally (sidecar)
+
+
+def test_the_bearer_scheme_is_declared_for_swagger_ui(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert schema["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    branches = schema["paths"]["/api/v1/branches/"]["get"]
+    assert {"bearerAuth": []} in branches["security"]
