@@ -14,27 +14,31 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def median_of(
-    action: Callable[[int], object],
-    repeat: int,
-    *,
-    prepare: Callable[[int], object] | None = None,
-    warmup: int = 1,
-) -> float:
-    """Median seconds of ``action(i)`` over ``repeat`` runs, after ``warmup`` untimed runs.
+Action = Callable[[int], object]
 
-    ``prepare(i)`` runs before each timed call, outside the timed region. Runs are numbered
-    on from the warm-up runs, so an action that must not repeat itself (a new branch name, a
-    new document revision) gets a fresh ``i`` every time.
+
+def interleaved_medians(
+    actions: Sequence[tuple[Action, Action | None]], repeat: int, *, warmup: int = 1
+) -> list[float]:
+    """Median seconds of each ``(action, prepare)`` pair, the actions taking turns.
+
+    Run ``i`` calls every action once (``a(i), b(i), a(i+1), ...``), so a load spike on
+    the machine hits all of them alike rather than one. ``prepare(i)``, when given, runs
+    before its action outside the timed region. The first ``warmup`` runs are not timed;
+    every run has its own ``i``, so an action that must not repeat itself (a new branch
+    name, a new document revision) can derive it from ``i``.
     """
-    samples: list[float] = []
+    samples: list[list[float]] = [[] for _ in actions]
     for i in range(warmup + repeat):
-        if prepare is not None:
-            prepare(i)
-        elapsed = timed(lambda i=i: action(i))  # type: ignore[misc]
-        if i >= warmup:
-            samples.append(elapsed)
-    return statistics.median(samples)
+        for timings, (action, prepare) in zip(samples, actions, strict=True):
+            if prepare is not None:
+                prepare(i)
+            start = time.perf_counter()
+            action(i)
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                timings.append(elapsed)
+    return [statistics.median(timings) for timings in samples]
 
 
 def format_seconds(seconds: float) -> str:

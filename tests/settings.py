@@ -27,7 +27,8 @@ CI = os.environ.get("CI", "").lower() == "true"
 
 if CI or postgres_available(POSTGRES_URL):
     DATABASES["postgres"] = dj_database_url.parse(POSTGRES_URL)  # noqa: F405
-    DATABASES["postgres"]["TEST"] = {"NAME": "test_oms"}  # noqa: F405
+    # A name per run, so that two test runs on one machine never drop each other's database.
+    DATABASES["postgres"]["TEST"] = {"NAME": f"test_oms_{os.getpid()}"}  # noqa: F405
 
 if CI or redis_available(REDIS_TEST_URL):
     CACHES["redis"] = {  # noqa: F405

@@ -56,7 +56,7 @@ from ontology.storage.sql.objects import DOC, ObjectStore, object_hash
 
 COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
-PREFETCH = 256  # commits fetched per round trip when walking the DAG
+PREFETCH = 64  # ancestors fetched per round trip when a walk meets an uncached commit
 
 
 class _Lost(Exception):
@@ -143,9 +143,9 @@ class SQLStore(VersionedStore):
             return row
         if COMMIT_ID_RE.fullmatch(ref):
             if len(ref) == 64:
-                # Always asked of the database: a commit cached inside a transaction that
-                # rolled back must not resolve.
-                if self._commit_rows().filter(id=ref).exists():
+                # Always asked of the database (a commit cached inside a transaction that
+                # rolled back must not resolve); the row read is cached for what follows.
+                if self._load_commits([ref]):
                     return ref
             else:
                 found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])
@@ -294,9 +294,9 @@ class SQLStore(VersionedStore):
         start_a, start_b = self.resolve(a), self.resolve(b)
         flags = {start_a: 1}
         flags[start_b] = flags.get(start_b, 0) | 2
-        heap = [self._heap_item(start_a)]
+        heap = [self._heap_item(start_a, prefetch=PREFETCH)]
         if start_b != start_a:
-            heap.append(self._heap_item(start_b))
+            heap.append(self._heap_item(start_b, prefetch=PREFETCH))
         heapq.heapify(heap)
         while heap:
             _, _, commit_id = heapq.heappop(heap)
@@ -305,7 +305,7 @@ class SQLStore(VersionedStore):
                 return commit_id
             for parent in self._commit(commit_id)["parents"]:
                 if parent not in flags:
-                    heapq.heappush(heap, self._heap_item(parent))
+                    heapq.heappush(heap, self._heap_item(parent, prefetch=PREFETCH))
                     flags[parent] = 0
                 flags[parent] |= flag
         return None
@@ -328,8 +328,7 @@ class SQLStore(VersionedStore):
         if doc_id is not None:
             return self._document_log(head, base.validate_doc_id(doc_id), cursor, limit)
         frontier = _decode_cursor(cursor) if cursor else [head]
-        self._prefetch(frontier[0])
-        heap = [self._heap_item(c) for c in frontier]
+        heap = [self._heap_item(c, prefetch=limit) for c in frontier]
         heapq.heapify(heap)
         queued = set(frontier)
         page: list[CommitInfo] = []
@@ -340,7 +339,7 @@ class SQLStore(VersionedStore):
             for parent in commit["parents"]:
                 if parent not in queued:
                     queued.add(parent)
-                    heapq.heappush(heap, self._heap_item(parent))
+                    heapq.heappush(heap, self._heap_item(parent, prefetch=limit))
         rest = [item[2] for item in sorted(heap)]
         return LogPage(page, _encode_cursor(rest) if rest else None)
 
@@ -512,35 +511,46 @@ class SQLStore(VersionedStore):
                 raise RefNotFound(f"No commit {commit_id!r}.")
         return commit
 
-    def _load_commits(self, ids: Iterable[str]) -> None:
-        rows = list(self._commit_rows().filter(id__in=list(ids)).values())
-        parents: dict[str, list[str]] = {row["id"]: [] for row in rows}
-        links = StoreParent.objects.using(self.using).filter(commit_id__in=list(parents))
-        for commit_id, parent_id in links.order_by("position").values_list(
-            "commit_id", "parent_id"
-        ):
-            parents[commit_id].append(parent_id)
+    def _load_commits(self, ids: Iterable[str]) -> set[str]:
+        """Load commits with their parents in one query, cache them, return the ids found."""
+        rows = self._commit_rows().filter(id__in=list(ids)).values_list(
+            "id", "stamp", "tree", "author", "message", "timestamp", "generation",
+            "parent_links__parent_id", "parent_links__position",
+        )  # fmt: skip
+        loaded: dict[str, dict[str, Any]] = {}
         for row in rows:
-            row["parents"] = parents[row["id"]]
-            self.commits.put(row["id"], row)
+            commit = loaded.get(row[0])
+            if commit is None:
+                commit = loaded[row[0]] = dict(zip(_COMMIT_FIELDS, row[:7], strict=True))
+                commit["parents"] = []
+            if row[7] is not None:
+                commit["parents"].append((row[8], row[7]))
+        for commit in loaded.values():
+            commit["parents"] = [parent for _, parent in sorted(commit["parents"])]
+            self.commits.put(commit["id"], commit)
+        return set(loaded)
 
-    def _prefetch(self, start: str) -> None:
-        """Load up to ``PREFETCH`` ancestors of ``start`` in one round trip (log pages)."""
-        if self.commits.get(start) is not None:
-            return
+    def _prefetch(self, start: str, count: int) -> None:
+        """Load ``start`` and up to ``count`` of its ancestors in two queries."""
         sql = (
             "WITH RECURSIVE anc(id) AS (SELECT id FROM oms_store_commit WHERE id = %s UNION "
             "SELECT p.parent_id FROM oms_store_parent p JOIN anc ON p.commit_id = anc.id) "
             "SELECT id FROM anc LIMIT %s"
         )
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, [start, PREFETCH])
+            cursor.execute(sql, [start, count + 1])
             ids = [row[0] for row in cursor.fetchall()]
         self._load_commits(ids)
 
-    def _heap_item(self, commit_id: str) -> tuple[int, float, str]:
+    def _heap_item(self, commit_id: str, prefetch: int = 0) -> tuple[int, float, str]:
+        """Sort key of the DAG walks: children before parents, newer first."""
+        if prefetch and self.commits.get(commit_id) is None:
+            self._prefetch(commit_id, max(prefetch, PREFETCH))
         commit = self._commit(commit_id)
         return (-commit["generation"], -commit["timestamp"].timestamp(), commit_id)
+
+
+_COMMIT_FIELDS = ("id", "stamp", "tree", "author", "message", "timestamp", "generation")
 
 
 def _stamp(parents: list[str], author: str, message: str, timestamp: Any) -> str:

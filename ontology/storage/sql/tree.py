@@ -19,7 +19,7 @@ from typing import Any
 
 from ontology.storage.sql.objects import TREE, ObjectStore
 
-LEAF_MAX = 64
+LEAF_MAX = 16
 Entry = list[Any]  # [blob_hash | None, commit stamp]
 EMPTY: dict[str, Any] = {"l": {}}
 

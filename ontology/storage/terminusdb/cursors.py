@@ -27,4 +27,5 @@ def decode(cursor: str, commit_id_re: re.Pattern[str]) -> list[str]:
 
 
 def invalid(cursor: object) -> InvalidCursor:
+    """The error for a cursor this store did not issue (or that names unknown commits)."""
     return InvalidCursor(f"Cursor {cursor!r} is not one this store issued.")

@@ -85,10 +85,12 @@ def document_iri(doc_id: str) -> str:
 
 
 def tag_iri(name: str) -> str:
+    """The ``@id`` of the ``OmsTag`` of tag ``name``."""
     return f"{TAG_CLASS}/{quote(name, safe='')}"
 
 
 def branch_info_iri(name: str) -> str:
+    """The ``@id`` of the ``OmsBranchInfo`` of branch ``name``."""
     return f"{BRANCH_INFO_CLASS}/{quote(name, safe='')}"
 
 
@@ -109,6 +111,7 @@ def encode_body(document: Document) -> str:
 
 
 def decode_body(body: str) -> Document:
+    """The document a stored body holds (a new object on every call)."""
     return json.loads(body)
 
 
@@ -124,10 +127,12 @@ def to_terminus(document: Document) -> dict[str, Any]:
 
 
 def stamp(nonce: str) -> dict[str, Any]:
+    """The ``OmsStamp`` every OMS commit writes."""
     return {"@type": STAMP_CLASS, "@id": STAMP_ID, "nonce": nonce}
 
 
 def tag_document(name: str, commit_id: str, author: str, at: datetime) -> dict[str, Any]:
+    """The ``OmsTag`` that records tag ``name``."""
     return {
         "@type": TAG_CLASS,
         "@id": tag_iri(name),
@@ -139,6 +144,7 @@ def tag_document(name: str, commit_id: str, author: str, at: datetime) -> dict[s
 
 
 def branch_info_document(name: str, author: str, at: datetime) -> dict[str, Any]:
+    """The ``OmsBranchInfo`` that records who created branch ``name`` and when."""
     return {
         "@type": BRANCH_INFO_CLASS,
         "@id": branch_info_iri(name),
@@ -149,6 +155,7 @@ def branch_info_document(name: str, author: str, at: datetime) -> dict[str, Any]
 
 
 def format_time(at: datetime) -> str:
+    """An ``xsd:dateTime`` in UTC."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -159,4 +166,5 @@ def parse_time(text: str) -> datetime:
 
 
 def now() -> datetime:
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)

@@ -15,9 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
 from terminusdb_client.woqlquery.woql_query import Doc, WOQLQuery
 
 from ontology.storage import base
@@ -40,14 +38,14 @@ from ontology.storage.exceptions import (
     StoreUnavailable,
 )
 from ontology.storage.lru import LRU
-from ontology.storage.terminusdb import cursors, layout
+from ontology.storage.terminusdb import cursors, diffs, layout
 from ontology.storage.terminusdb.graph import CommitGraph
 from ontology.storage.terminusdb.history import DocumentHistory
 from ontology.storage.terminusdb.messages import encode_message
+from ontology.storage.terminusdb.options import check_options
 from ontology.storage.terminusdb.transport import TerminusError, Transport
 
 COMMIT_ID_RE = re.compile(r"^[a-z0-9]{8,64}$")
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 MAX_CAS_ATTEMPTS = 50
 HISTORY_PAGE = 100
 CACHE_SIZE = 20000
@@ -76,7 +74,7 @@ class TerminusDBStore(VersionedStore):
         db: str = "oms",
         timeout: float = 10.0,
     ) -> None:
-        _check_options(alias, url=url, team=team, user=user, key=key, db=db, timeout=timeout)
+        check_options(alias, url=url, team=team, user=user, key=key, db=db, timeout=timeout)
         super().__init__(alias, url=url, team=team, user=user, db=db, timeout=timeout)
         self.transport = Transport(
             url=url, team=team, user=user, key=key, db=db, timeout=float(timeout)
@@ -264,34 +262,15 @@ class TerminusDBStore(VersionedStore):
         before, after = self.resolve(base), self.resolve(head)
         if before == after:
             return []
-        found = (self._change(patch, before, after) for patch in self.transport.diff(before, after))
-        return sorted((c for c in found if c is not None), key=lambda c: c.doc_id)
-
-    def _change(self, patch: dict[str, Any], before: str, after: str) -> DocumentChange | None:
-        """One document change from one patch of TerminusDB's diff (None: not an OMS document)."""
-        if patch.get("@op") in ("Insert", "Delete"):
-            inserted = patch.get("@op") == "Insert"
-            document = patch["@insert" if inserted else "@delete"]
-            doc_id = layout.doc_id_of(str(document.get("@id", "")))
-            if doc_id is None:
-                return None
-            body = layout.decode_body(document["body"])
-            return DocumentChange(doc_id, None if inserted else body, body if inserted else None)
-        doc_id = layout.doc_id_of(str(patch.get("@id", "")))
-        if doc_id is None:
-            return None
-        swap = patch.get("body")
-        if isinstance(swap, dict) and swap.get("@op") == "SwapValue":
-            old, new = swap.get("@before"), swap.get("@after")
-        else:  # a patch shape this backend does not read: fetch both versions instead
-            old, new = self._body_at(before, doc_id), self._body_at(after, doc_id)
-        if old == new:
-            return None
-        return DocumentChange(
-            doc_id,
-            layout.decode_body(old) if old else None,
-            layout.decode_body(new) if new else None,
+        found = (
+            diffs.document_change(
+                patch,
+                lambda doc_id: self._body_at(before, doc_id),
+                lambda doc_id: self._body_at(after, doc_id),
+            )
+            for patch in self.transport.diff(before, after)
         )
+        return sorted((c for c in found if c is not None), key=lambda c: c.doc_id)
 
     def merge_base(self, a: str, b: str) -> str | None:
         return self.graph.merge_base(self.resolve(a), self.resolve(b))
@@ -507,23 +486,3 @@ def _is_ref_name(ref: str) -> bool:
 def _back_off(attempt: int) -> None:
     """Sleep a little before retrying a lost compare-and-swap (jittered, capped)."""
     time.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
-
-
-def _check_options(alias: str, **options: Any) -> None:
-    """``ImproperlyConfigured`` naming the alias for an option that cannot work."""
-    problems = []
-    parts = urlsplit(options["url"]) if isinstance(options["url"], str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.append(f"url must be an http(s) URL, got {options['url']!r}")
-    for name in ("team", "db"):
-        if not isinstance(options[name], str) or not NAME_RE.match(options[name]):
-            problems.append(f"{name} must be letters, digits, '_' or '-', got {options[name]!r}")
-    if not isinstance(options["user"], str) or not options["user"]:
-        problems.append("user must be a non-empty string")
-    if not isinstance(options["key"], str):
-        problems.append("key must be a string")
-    timeout = options["timeout"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        problems.append(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if problems:
-        raise ImproperlyConfigured(f"OMS_STORAGES[{alias!r}] OPTIONS: " + "; ".join(problems))

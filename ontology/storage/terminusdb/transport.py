@@ -1,8 +1,9 @@
 """Talking to the TerminusDB server: ``terminusdb_client`` where it serves, ``requests`` else.
 
 Every call goes through :meth:`Transport._call`, which turns what can go wrong on the wire
-into typed store errors: no answer, a timeout or a 5xx is :class:`StoreUnavailable`, refused
-credentials are :class:`AccessDenied`, and any other ``api:*`` error is a
+into typed store errors: no answer, a timeout, a 5xx or a missing database is
+:class:`StoreUnavailable`, refused credentials are :class:`AccessDenied` (a
+``StoreUnavailable`` that is not worth retrying), and any other ``api:*`` error is a
 :class:`TerminusError` that the store translates (``RefNotFound``, ``RefExists`` ...) or lets
 through.
 """
@@ -285,18 +286,24 @@ class Transport:
     def _call(self, call: Callable[[], T]) -> T:
         try:
             return call()
-        except requests.Timeout as exc:
-            raise StoreUnavailable(
+        except (requests.RequestException, DatabaseError, InterfaceError) as exc:
+            raise self._translate(exc) from exc
+
+    def _translate(self, exc: Exception) -> StoreError:
+        if isinstance(exc, InterfaceError):
+            # connect() re-raises whatever failed (refused, timed out, bad credentials) as
+            # InterfaceError "from None"; the original is still its __context__.
+            cause = exc.__context__
+            if isinstance(cause, requests.RequestException | DatabaseError):
+                return self._translate(cause)
+            return StoreUnavailable(exc.message)
+        if isinstance(exc, DatabaseError):
+            return _error_from(exc.status_code, getattr(exc, "error_obj", None) or exc.message)
+        if isinstance(exc, requests.Timeout):
+            return StoreUnavailable(
                 f"TerminusDB at {self.url} did not answer within {self.timeout}s."
-            ) from exc
-        except requests.RequestException as exc:
-            raise StoreUnavailable(f"Cannot reach TerminusDB at {self.url}: {exc}") from exc
-        except DatabaseError as exc:
-            body = getattr(exc, "error_obj", None) or exc.message
-            raise _error_from(exc.status_code, body) from exc
-        except InterfaceError as exc:
-            # connect() wraps every failure (refused, timed out, bad credentials) in this.
-            raise StoreUnavailable(exc.message) from exc
+            )
+        return StoreUnavailable(f"Cannot reach TerminusDB at {self.url}: {exc}")
 
 
 def _error_from(status: int, body: Any) -> StoreError:

@@ -1,0 +1,1 @@
+"""Benchmarks of OMS against reference tools (``make bench`` runs ``storage.py``)."""
