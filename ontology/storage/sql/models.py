@@ -98,7 +98,6 @@ class StoreChange(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commit", "doc_id"], name="oms_store_change_doc")
         ]
-        indexes = [models.Index(fields=["doc_id"], name="oms_store_change_doc_idx")]
 
     def __str__(self) -> str:
         return f"{self.doc_id} @ {self.commit_id[:12]}"

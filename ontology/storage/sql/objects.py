@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connections
+
 from ontology.storage.base import canonical_json
 from ontology.storage.exceptions import CorruptStore
 from ontology.storage.lru import LRU
@@ -73,12 +75,34 @@ class ObjectStore:
 
     def save(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Write ``{hash: (type, text, value)}``; objects already stored are left alone."""
-        rows = [StoreObject(hash=h, type=t, data=text) for h, (t, text, _) in objects.items()]
-        StoreObject.objects.using(self.using).bulk_create(
-            rows, ignore_conflicts=True, batch_size=IN_BATCH
+        insert_rows(
+            self.using,
+            StoreObject._meta.db_table,
+            ("hash", "type", "data"),
+            [(h, t, text) for h, (t, text, _) in objects.items()],
+            ignore_conflicts=True,
         )
 
     def remember(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Cache objects once the transaction that wrote them has committed."""
         for hash_, (_, _, value) in objects.items():
             self.cache.put(hash_, value)
+
+
+def insert_rows(
+    using: str,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """One ``executemany`` INSERT: the hot path of every commit, without ORM overhead."""
+    if not rows:
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"  # SQLite 3.24+ and PostgreSQL alike
+    with connections[using].cursor() as cursor:
+        cursor.executemany(sql, rows)

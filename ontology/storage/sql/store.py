@@ -52,7 +52,7 @@ from ontology.storage.sql.models import (
     StoreParent,
     StoreRef,
 )
-from ontology.storage.sql.objects import DOC, ObjectStore, object_hash
+from ontology.storage.sql.objects import DOC, ObjectStore, insert_rows, object_hash
 
 COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
@@ -483,12 +483,17 @@ class SQLStore(VersionedStore):
             timestamp=timestamp,
             generation=generation,
         )
-        StoreParent.objects.using(self.using).bulk_create(
-            StoreParent(commit_id=commit_id, parent_id=p, position=i) for i, p in enumerate(parents)
+        insert_rows(
+            self.using,
+            StoreParent._meta.db_table,
+            ("commit_id", "parent_id", "position"),
+            [(commit_id, p, i) for i, p in enumerate(parents)],
         )
-        StoreChange.objects.using(self.using).bulk_create(
-            StoreChange(commit_id=commit_id, doc_id=d, blob=b, previous=prev)
-            for d, b, prev in changes
+        insert_rows(
+            self.using,
+            StoreChange._meta.db_table,
+            ("commit_id", "doc_id", "blob", "previous"),
+            [(commit_id, d, b, prev) for d, b, prev in changes],
         )
         return {
             "id": commit_id,
