@@ -1,0 +1,89 @@
+"""Input and output shapes of the element API (the element schemas live in ontology.schemas)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from oms_project.serializers import StrictSerializer
+from ontology.kinds import KINDS
+from ontology.schemas import STATUSES
+from ontology.selectors import KIND_FILTERS
+
+
+class ReadQuerySerializer(serializers.Serializer):
+    """``?at=``: a commit id, a tag, or an ISO-8601 time (the branch as it was then)."""
+
+    at = serializers.CharField(required=False, max_length=200)
+
+
+class ListQuerySerializer(ReadQuerySerializer):
+    search = serializers.CharField(required=False, max_length=200, default="")
+    status = serializers.ChoiceField(STATUSES, required=False, default="")
+    group = serializers.CharField(required=False, max_length=100, default="")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+    cursor = serializers.CharField(required=False, max_length=400)
+
+
+def list_query_serializer(kind: str) -> type[ListQuerySerializer]:
+    """The list query of one kind: the common filters plus the kind's own."""
+    extra = {
+        name: serializers.CharField(required=False, max_length=100) for name in KIND_FILTERS[kind]
+    }
+    name = "".join(part.title() for part in kind.split("-")) + "ListQuery"
+    return type(name, (ListQuerySerializer,), extra)
+
+
+class ChangeSerializer(StrictSerializer):
+    """One change of a batch commit."""
+
+    op = serializers.ChoiceField(["create", "update", "delete"])
+    kind = serializers.ChoiceField(list(KINDS))
+    apiName = serializers.CharField(  # noqa: N815
+        required=False, max_length=100, help_text="The element to update or delete."
+    )
+    document = serializers.JSONField(required=False, help_text="The full element (create, update).")
+    ifMatch = serializers.CharField(required=False, max_length=64)  # noqa: N815
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        if attrs["op"] != "create" and not attrs.get("apiName"):
+            raise serializers.ValidationError({"apiName": ["update and delete name the element."]})
+        if attrs["op"] != "delete" and "document" not in attrs:
+            raise serializers.ValidationError({"document": ["create and update carry a document."]})
+        return attrs
+
+
+class BatchCommitSerializer(StrictSerializer):
+    """``POST /branches/{branch}/commits/``: many changes as one atomic commit."""
+
+    message = serializers.CharField(max_length=5000)
+    expectedHead = serializers.CharField(required=False, max_length=64)  # noqa: N815
+    dryRun = serializers.BooleanField(required=False, default=False)  # noqa: N815
+    changes = serializers.ListField(child=ChangeSerializer(), min_length=1, max_length=5000)
+
+
+class CommitSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    parents = serializers.ListField(child=serializers.CharField())
+    author = serializers.CharField()
+    message = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+
+
+class CommitResultSerializer(serializers.Serializer):
+    commit = CommitSerializer(allow_null=True)
+    dryRun = serializers.BooleanField(source="dry_run")  # noqa: N815
+    elements = serializers.ListField(child=serializers.DictField())
+    deleted = serializers.ListField(child=serializers.CharField())
+    cascaded = serializers.ListField(
+        child=serializers.DictField(), help_text="Elements rewritten because of a rename."
+    )
+
+
+class LogQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=2000)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+
+
+class LogPageSerializer(serializers.Serializer):
+    results = CommitSerializer(many=True)
+    next = serializers.CharField(allow_null=True)

@@ -1,0 +1,32 @@
+"""Routes below ``/api/v1/branches/{branch}/``: elements of each kind, commits."""
+
+from django.urls import re_path
+
+from branches.api.views import BRANCH_NAME_PATTERN
+from ontology.api.views import ELEMENT_VIEWSETS, CommitViewSet
+
+BRANCH = rf"^branches/(?P<branch>{BRANCH_NAME_PATTERN})"
+API_NAME = r"(?P<api_name>[^/]+)"
+
+urlpatterns = [
+    re_path(
+        rf"{BRANCH}/commits/$",
+        CommitViewSet.as_view({"get": "list", "post": "create"}),
+        name="branch-commits",
+    ),
+]
+for segment, viewset in ELEMENT_VIEWSETS.items():
+    urlpatterns += [
+        re_path(
+            rf"{BRANCH}/{segment}/$",
+            viewset.as_view({"get": "list", "post": "create"}),
+            name=f"{segment}-list",
+        ),
+        re_path(
+            rf"{BRANCH}/{segment}/{API_NAME}/$",
+            viewset.as_view(
+                {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+            ),
+            name=f"{segment}-detail",
+        ),
+    ]

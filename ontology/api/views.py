@@ -1,0 +1,268 @@
+"""``/api/v1/branches/{branch}/{kind}/``: the elements of a branch, one viewset per kind."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from integrations.user_service.principal import READ, WRITE
+from ontology import selectors, services
+from ontology.api.serializers import (
+    BatchCommitSerializer,
+    CommitResultSerializer,
+    CommitSerializer,
+    LogPageSerializer,
+    LogQuerySerializer,
+    ReadQuerySerializer,
+    list_query_serializer,
+)
+from ontology.documents import version, with_version
+from ontology.exceptions import InvalidElement
+from ontology.kinds import KINDS, Kind
+from ontology.services import CommitResult, Operation
+from ontology.storage import get_store
+from ontology.storage.exceptions import InvalidCursor
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json).")
+WRITE_ERRORS = {400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM, 423: PROBLEM}
+COMMIT_MESSAGE = OpenApiParameter(
+    "X-Commit-Message", str, OpenApiParameter.HEADER, description="The commit message."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="The element version (ETag) you saw."
+)
+
+
+def query(serializer_class: type, request: Request) -> dict[str, Any]:
+    """Validated query parameters (400 with their names when wrong)."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def header_version(request: Request, name: str = "HTTP_IF_MATCH") -> str | None:
+    """An entity tag from ``If-Match``/``If-None-Match``, without quotes or ``W/``."""
+    value = request.META.get(name, "").strip()
+    if not value or value == "*":
+        return None
+    return value.removeprefix("W/").strip('"')
+
+
+def commit_message(request: Request, default: str) -> str:
+    return request.META.get("HTTP_X_COMMIT_MESSAGE", "").strip()[:5000] or default
+
+
+def written(result: CommitResult, document: dict[str, Any], created: bool = False) -> Response:
+    """The element a write produced, with its ETag and the commit id."""
+    response = Response(
+        with_version(document), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    )
+    response["ETag"] = f'"{version(document)}"'
+    if result.commit is not None:
+        response["X-Commit-Id"] = result.commit.id
+    return response
+
+
+class ElementViewSet(viewsets.ViewSet):
+    """Elements of one kind on a branch (subclassed once per kind below)."""
+
+    kind: Kind
+    lookup_field = "api_name"
+    required_scopes = {
+        "list": READ, "retrieve": READ, "create": WRITE, "update": WRITE,
+        "partial_update": WRITE, "destroy": WRITE,
+    }  # fmt: skip
+
+    def list(self, request: Request, branch: str) -> Response:
+        params = query(list_query_serializer(self.kind.segment), request)
+        catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
+        filters = {k: params[k] for k in selectors.KIND_FILTERS[self.kind.segment] if k in params}
+        found = selectors.element_list(
+            catalog=catalog, kind=self.kind.segment, search=params["search"],
+            status=params["status"], group=params["group"], filters=filters,
+        )  # fmt: skip
+        after = _decode_cursor(params["cursor"]) if params.get("cursor") else ""
+        remaining = [d for d in found if d["apiName"] > after]
+        page = remaining[: params["limit"]]
+        more = len(remaining) > len(page)
+        return Response(
+            {
+                "count": len(found),
+                "commit": catalog.commit,
+                "next": _encode_cursor(page[-1]["apiName"]) if more else None,
+                "results": [with_version(d) for d in page],
+            }
+        )
+
+    def retrieve(self, request: Request, branch: str, api_name: str) -> Response:
+        params = query(ReadQuerySerializer, request)
+        catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
+        document = selectors.element_get(catalog=catalog, kind=self.kind.segment, api_name=api_name)
+        current = version(document)
+        if header_version(request, "HTTP_IF_NONE_MATCH") == current:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(with_version(document))
+        response["ETag"] = f'"{current}"'
+        response["X-Commit-Id"] = catalog.commit
+        return response
+
+    def create(self, request: Request, branch: str) -> Response:
+        result = self._write(request, branch, "create", "", request.data, "Create")
+        response = written(result, result.elements[0], created=True)
+        response["Location"] = request.build_absolute_uri(f"{result.elements[0]['apiName']}/")
+        return response
+
+    def update(self, request: Request, branch: str, api_name: str) -> Response:
+        result = self._write(request, branch, "update", api_name, request.data, "Update")
+        return written(result, result.elements[0])
+
+    def partial_update(self, request: Request, branch: str, api_name: str) -> Response:
+        if not isinstance(request.data, dict):
+            raise InvalidElement("A PATCH body is a JSON merge patch object (RFC 7386).")
+        current = selectors.element_get(
+            catalog=selectors.catalog_at(branch=branch), kind=self.kind.segment, api_name=api_name
+        )
+        body = merge_patch(services.element_payload(current), request.data)
+        result = self._write(request, branch, "update", api_name, body, "Update")
+        return written(result, result.elements[0])
+
+    def destroy(self, request: Request, branch: str, api_name: str) -> Response:
+        result = self._write(request, branch, "delete", api_name, None, "Delete")
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["X-Commit-Id"] = result.commit.id if result.commit else ""
+        return response
+
+    def _write(
+        self, request: Request, branch: str, op: str, api_name: str, body: Any, verb: str
+    ) -> CommitResult:
+        name = api_name or (body.get("apiName", "") if isinstance(body, dict) else "")
+        operation = Operation(
+            op=op, kind=self.kind.segment, api_name=api_name, body=body,  # type: ignore[arg-type]
+            if_match=header_version(request),
+        )  # fmt: skip
+        return services.elements_commit(
+            branch=branch,
+            operations=[operation],
+            actor=request.user,
+            message=commit_message(request, f"{verb} {self.kind.label} {name}"),
+        )
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _encode_cursor(api_name: str) -> str:
+    return base64.urlsafe_b64encode(api_name.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor(f"Cursor {cursor!r} is not one this API issued.") from None
+
+
+def _document_viewset(kind: Kind) -> type[ElementViewSet]:
+    """An ``ElementViewSet`` for one kind, with its schema in the OpenAPI document."""
+    serializer = kind.serializer
+    name = kind.segment.replace("-", " ")
+    tag = [f"elements: {name}"]
+    page = {"count": int, "commit": str, "next": str, "results": [serializer]}
+    decorated = {
+        "list": extend_schema(
+            tags=tag, summary=f"List {name}", parameters=[list_query_serializer(kind.segment)],
+            responses={200: OpenApiResponse(description=f"A page of {name}: {page}"), 400: PROBLEM,
+                       404: PROBLEM},
+        ),
+        "retrieve": extend_schema(
+            tags=tag, summary=f"Get one {kind.label}", parameters=[ReadQuerySerializer],
+            responses={200: serializer, 304: None, 400: PROBLEM, 404: PROBLEM},
+        ),
+        "create": extend_schema(
+            tags=tag, summary=f"Create a {kind.label} (one commit)", request=serializer,
+            parameters=[COMMIT_MESSAGE], responses={201: serializer, **WRITE_ERRORS},
+        ),
+        "update": extend_schema(
+            tags=tag, summary=f"Replace a {kind.label} (one commit)", request=serializer,
+            parameters=[COMMIT_MESSAGE, IF_MATCH], responses={200: serializer, **WRITE_ERRORS},
+        ),
+        "partial_update": extend_schema(
+            tags=tag, summary=f"Merge-patch a {kind.label} (RFC 7386, one commit)",
+            request=serializer(partial=True), parameters=[COMMIT_MESSAGE, IF_MATCH],
+            responses={200: serializer, **WRITE_ERRORS},
+        ),
+        "destroy": extend_schema(
+            tags=tag, summary=f"Delete a {kind.label} (one commit)",
+            parameters=[COMMIT_MESSAGE, IF_MATCH], responses={204: None, **WRITE_ERRORS},
+        ),
+    }  # fmt: skip
+    attrs: dict[str, Any] = {"kind": kind, "__doc__": f"The {name} of a branch."}
+    for action, decorator in decorated.items():
+        attrs[action] = decorator(getattr(ElementViewSet, action))
+    class_name = "".join(p.title() for p in kind.segment.split("-")) + "ViewSet"
+    return type(class_name, (ElementViewSet,), attrs)
+
+
+ELEMENT_VIEWSETS = {segment: _document_viewset(kind) for segment, kind in KINDS.items()}
+
+
+class CommitViewSet(viewsets.ViewSet):
+    """``/branches/{branch}/commits/``: the branch log, and batch commits."""
+
+    required_scopes = {"list": READ, "create": WRITE}
+
+    @extend_schema(
+        tags=["commits"], summary="The branch log, newest first (cursor-paged)",
+        parameters=[LogQuerySerializer], responses={200: LogPageSerializer, 404: PROBLEM},
+    )  # fmt: skip
+    def list(self, request: Request, branch: str) -> Response:
+        params = query(LogQuerySerializer, request)
+        head = get_store().get_branch(branch).head
+        page = get_store().log(head, cursor=params.get("cursor"), limit=params["limit"])
+        return Response(
+            {"results": CommitSerializer(page.commits, many=True).data, "next": page.next_cursor}
+        )
+
+    @extend_schema(
+        tags=["commits"], summary="Apply many changes as one atomic commit",
+        request=BatchCommitSerializer,
+        responses={201: CommitResultSerializer, 200: CommitResultSerializer, **WRITE_ERRORS},
+    )  # fmt: skip
+    def create(self, request: Request, branch: str) -> Response:
+        payload = BatchCommitSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        operations = [
+            Operation(
+                op=change["op"],
+                kind=change["kind"],
+                api_name=change.get("apiName", ""),
+                body=change.get("document"),
+                if_match=change.get("ifMatch"),
+                path=f"$.changes[{index}].document",
+            )  # fmt: skip
+            for index, change in enumerate(data["changes"])
+        ]
+        result = services.elements_commit(
+            branch=branch, operations=operations, actor=request.user, message=data["message"],
+            expected_head=data.get("expectedHead"), dry_run=data["dryRun"],
+        )  # fmt: skip
+        code = status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED
+        return Response(CommitResultSerializer(result).data, status=code)

@@ -1,0 +1,350 @@
+"""The shape of every element kind, as DRF serializers (request validation and OpenAPI).
+
+These check one document on its own: fields, types, naming patterns, enums. Everything that
+needs the rest of the ontology (references, uniqueness, type agreement) is in
+``ontology.integrity``. Unknown fields are refused with their paths (``StrictSerializer``);
+``id``, ``kind`` and ``version`` are read-only and ignored when a client sends them back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from oms_project.serializers import StrictSerializer
+from ontology.datatypes import data_type_errors
+
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}$")
+CAMEL = re.compile(r"^[a-z][A-Za-z0-9]{0,99}$")
+LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+STATUSES = ["experimental", "active", "deprecated", "example"]
+MAX_ITEMS = 1000  # properties, parameters, rules ... per element
+
+
+def api_name_field(pattern: re.Pattern[str], what: str, **kwargs: Any) -> serializers.RegexField:
+    style = "PascalCase" if pattern is PASCAL else "camelCase"
+    return serializers.RegexField(
+        pattern,
+        max_length=100,
+        error_messages={"invalid": f"{what} must be {style}: letters and digits only."},
+        **kwargs,
+    )
+
+
+def bounded_list(child: serializers.Field, **kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=child, max_length=MAX_ITEMS, **kwargs)
+
+
+class DataTypeField(serializers.JSONField):
+    """A data type (see ``ontology.datatypes``); errors point inside it."""
+
+    def __init__(self, *, object_references: bool = False, **kwargs: Any) -> None:
+        self.object_references = object_references
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors = data_type_errors(data, object_references=self.object_references)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class DocumentSerializer(StrictSerializer):
+    """Accepts the read-only members a client got from a GET and sends back unchanged."""
+
+    ECHOED = {"id", "kind", "version"}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in self.ECHOED}
+        return super().to_internal_value(data)
+
+
+class DeprecationSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000)
+    deadline = serializers.DateField(required=False, allow_null=True)
+    replacedBy = serializers.CharField(required=False, allow_blank=True, max_length=100)  # noqa: N815
+
+
+class ElementSerializer(DocumentSerializer):
+    """The members every element has."""
+
+    id = serializers.CharField(read_only=True, help_text="Server-assigned, never changes.")
+    kind = serializers.CharField(read_only=True)
+    version = serializers.CharField(read_only=True, help_text="Content hash; the ETag.")
+    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    status = serializers.ChoiceField(STATUSES, default="experimental")
+    deprecation = DeprecationSerializer(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("displayName", attrs.get("apiName", ""))
+        if attrs.get("deprecation") and attrs.get("status") != "deprecated":
+            raise serializers.ValidationError(
+                {
+                    "deprecation": [
+                        ErrorDetail(
+                            "Only a deprecated element has a deprecation.",
+                            code="deprecation_without_status",
+                        )
+                    ]
+                }
+            )
+        if attrs.get("deprecation") is None:
+            attrs.pop("deprecation", None)
+        else:
+            deprecation = attrs["deprecation"]
+            if deprecation.get("deadline"):
+                deprecation["deadline"] = deprecation["deadline"].isoformat()
+        return attrs
+
+
+# -- object types -----------------------------------------------------------------------------
+
+
+class PropertySerializer(StrictSerializer):
+    id = serializers.RegexField(LOCAL_ID, required=False, help_text="Kept across renames.")
+    apiName = api_name_field(CAMEL, "A property apiName")  # noqa: N815
+    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, default=""
+    )
+    dataType = DataTypeField()  # noqa: N815
+    required = serializers.BooleanField(default=False)
+    sharedProperty = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    valueType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    status = serializers.ChoiceField(STATUSES, default="active")
+    visibility = serializers.ChoiceField(["prominent", "normal", "hidden"], default="normal")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("displayName", attrs["apiName"])
+        return attrs
+
+
+class ObjectTypeSerializer(ElementSerializer):
+    apiName = api_name_field(PASCAL, "An object type apiName")  # noqa: N815
+    pluralDisplayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    visibility = serializers.ChoiceField(["prominent", "normal", "hidden"], default="normal")
+    icon = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    groups = bounded_list(serializers.CharField(max_length=100), default=list)
+    implements = bounded_list(serializers.CharField(max_length=100), default=list)
+    primaryKey = serializers.CharField(max_length=100)  # noqa: N815
+    titleProperty = serializers.CharField(max_length=100)  # noqa: N815
+    properties = serializers.ListField(
+        child=PropertySerializer(), min_length=1, max_length=MAX_ITEMS
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.setdefault("pluralDisplayName", attrs["displayName"] + "s")
+        return attrs
+
+
+# -- link types -------------------------------------------------------------------------------
+
+CARDINALITIES = ["one-to-one", "one-to-many", "many-to-one", "many-to-many"]
+
+
+class LinkEndSerializer(StrictSerializer):
+    objectType = serializers.CharField(max_length=100)  # noqa: N815
+    linkApiName = api_name_field(CAMEL, "A linkApiName")  # noqa: N815
+    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+
+
+class LinkTypeSerializer(ElementSerializer):
+    apiName = api_name_field(CAMEL, "A link type apiName")  # noqa: N815
+    cardinality = serializers.ChoiceField(CARDINALITIES)
+    source = LinkEndSerializer()
+    target = LinkEndSerializer()
+    foreignKey = serializers.CharField(  # noqa: N815
+        max_length=100,
+        required=False,
+        help_text="Property on the many side (target for one-to-one and one-to-many, source "
+        "for many-to-one) holding the other side's primary key; not for many-to-many.",
+    )
+    joinTable = serializers.CharField(max_length=200, required=False)  # noqa: N815
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        many_to_many = attrs["cardinality"] == "many-to-many"
+        errors: dict[str, list[str]] = {}
+        if many_to_many and "foreignKey" in attrs:
+            errors["foreignKey"] = ["A many-to-many link has a joinTable, not a foreignKey."]
+        if many_to_many and not attrs.get("joinTable"):
+            errors["joinTable"] = ["A many-to-many link needs a joinTable."]
+        if not many_to_many and "joinTable" in attrs:
+            errors["joinTable"] = ["Only a many-to-many link has a joinTable."]
+        if not many_to_many and not attrs.get("foreignKey"):
+            errors["foreignKey"] = ["This link needs the foreignKey property of its many side."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        for end in ("source", "target"):
+            attrs[end].setdefault("displayName", attrs[end]["linkApiName"])
+        return attrs
+
+
+# -- interfaces -------------------------------------------------------------------------------
+
+
+class InterfacePropertySerializer(StrictSerializer):
+    sharedProperty = serializers.CharField(max_length=100)  # noqa: N815
+    required = serializers.BooleanField(default=True)
+
+
+class InterfaceLinkSerializer(StrictSerializer):
+    apiName = api_name_field(CAMEL, "An interface link apiName")  # noqa: N815
+    target = serializers.CharField(max_length=100, help_text="Object type or interface apiName.")
+    cardinality = serializers.ChoiceField(["one", "many"])
+    required = serializers.BooleanField(default=True)
+
+
+class InterfaceSerializer(ElementSerializer):
+    apiName = api_name_field(PASCAL, "An interface apiName")  # noqa: N815
+    extends = bounded_list(serializers.CharField(max_length=100), default=list)
+    properties = bounded_list(InterfacePropertySerializer(), default=list)
+    links = bounded_list(InterfaceLinkSerializer(), default=list)
+
+
+# -- action types -----------------------------------------------------------------------------
+
+RULE_TYPES = ["createObject", "modifyObject", "deleteObject", "createLink", "deleteLink"]
+
+
+class ParameterSerializer(StrictSerializer):
+    id = serializers.RegexField(LOCAL_ID, required=False)
+    apiName = api_name_field(CAMEL, "A parameter apiName")  # noqa: N815
+    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    dataType = DataTypeField(object_references=True)  # noqa: N815
+    required = serializers.BooleanField(default=True)
+    allowedValues = serializers.ListField(  # noqa: N815
+        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
+    )
+
+
+class ValueSourceSerializer(StrictSerializer):
+    """Where a rule takes a value from: exactly one of parameter, static, currentUser."""
+
+    parameter = serializers.CharField(max_length=100, required=False)
+    static = serializers.JSONField(required=False)
+    currentUser = serializers.BooleanField(required=False)  # noqa: N815
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [k for k in ("parameter", "static", "currentUser") if k in attrs]
+        if len(given) != 1 or attrs.get("currentUser") is False:
+            raise serializers.ValidationError(
+                "Give exactly one of parameter, static or currentUser: true."
+            )
+        return attrs
+
+
+class MappingSerializer(StrictSerializer):
+    property = serializers.CharField(max_length=100)
+    value = ValueSourceSerializer()
+
+
+class RuleSerializer(StrictSerializer):
+    type = serializers.ChoiceField(RULE_TYPES)
+    objectType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    object = serializers.CharField(
+        max_length=100, required=False, help_text="objectReference parameter (modify/delete)."
+    )
+    linkType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    source = serializers.CharField(max_length=100, required=False, help_text="Parameter.")
+    target = serializers.CharField(max_length=100, required=False, help_text="Parameter.")
+    mappings = bounded_list(MappingSerializer(), default=list)
+
+    NEEDS = {
+        "createObject": ("objectType",),
+        "modifyObject": ("object",),
+        "deleteObject": ("object",),
+        "createLink": ("linkType", "source", "target"),
+        "deleteLink": ("linkType", "source", "target"),
+    }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        missing = [k for k in self.NEEDS[attrs["type"]] if not attrs.get(k)]
+        if missing:
+            raise serializers.ValidationError(
+                {k: [f"A {attrs['type']} rule needs {k}."] for k in missing}
+            )
+        if attrs["type"] not in ("createObject", "modifyObject") and attrs.get("mappings"):
+            raise serializers.ValidationError({"mappings": ["Only create/modify rules map."]})
+        return attrs
+
+
+class CriterionSerializer(StrictSerializer):
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    parameter = serializers.CharField(max_length=100)
+    operator = serializers.ChoiceField(["equals", "notEquals", "in", "isNotNull", "gt", "lt"])
+    value = serializers.JSONField(required=False)
+
+
+class SideEffectSerializer(StrictSerializer):
+    type = serializers.ChoiceField(["webhook", "notification"])
+    url = serializers.URLField(required=False, max_length=2000)
+    recipients = bounded_list(serializers.CharField(max_length=200), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["type"] == "webhook" and not attrs.get("url"):
+            raise serializers.ValidationError({"url": ["A webhook needs a url."]})
+        if attrs["type"] == "notification" and not attrs.get("recipients"):
+            raise serializers.ValidationError({"recipients": ["A notification needs recipients."]})
+        return attrs
+
+
+class ActionTypeSerializer(ElementSerializer):
+    apiName = api_name_field(CAMEL, "An action type apiName")  # noqa: N815
+    parameters = bounded_list(ParameterSerializer(), default=list)
+    rules = serializers.ListField(child=RuleSerializer(), min_length=1, max_length=MAX_ITEMS)
+    submissionCriteria = bounded_list(CriterionSerializer(), default=list)  # noqa: N815
+    sideEffects = bounded_list(SideEffectSerializer(), default=list)  # noqa: N815
+
+
+# -- shared properties, value types, groups ---------------------------------------------------
+
+
+class SharedPropertySerializer(ElementSerializer):
+    apiName = api_name_field(CAMEL, "A shared property apiName")  # noqa: N815
+    dataType = DataTypeField()  # noqa: N815
+    valueType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+
+
+class ConstraintSerializer(StrictSerializer):
+    type = serializers.ChoiceField(["enum", "regex", "range", "length", "uuid"])
+    values = serializers.ListField(
+        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
+    )
+    pattern = serializers.CharField(max_length=1000, required=False)
+    min = serializers.JSONField(required=False)
+    max = serializers.JSONField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = attrs["type"]
+        if kind == "enum" and not attrs.get("values"):
+            raise serializers.ValidationError({"values": ["An enum lists its values."]})
+        if kind == "regex":
+            try:
+                re.compile(attrs.get("pattern") or "")
+            except re.error as exc:
+                raise serializers.ValidationError({"pattern": [f"Not a regex: {exc}"]}) from None
+            if not attrs.get("pattern"):
+                raise serializers.ValidationError({"pattern": ["A regex needs a pattern."]})
+        if kind in ("range", "length") and "min" not in attrs and "max" not in attrs:
+            raise serializers.ValidationError({"min": [f"A {kind} needs min or max."]})
+        return attrs
+
+
+class ValueTypeSerializer(ElementSerializer):
+    apiName = api_name_field(PASCAL, "A value type apiName")  # noqa: N815
+    baseType = DataTypeField()  # noqa: N815
+    constraints = bounded_list(ConstraintSerializer(), default=list)
+
+
+class GroupSerializer(ElementSerializer):
+    apiName = api_name_field(PASCAL, "A group apiName")  # noqa: N815

@@ -1,0 +1,125 @@
+"""Reads of the ontology: at a branch head, a commit, a tag, or a moment in time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils.dateparse import parse_datetime
+
+from ontology.catalog import Catalog, catalogs
+from ontology.exceptions import ElementNotFound, InvalidAt
+from ontology.kinds import KINDS
+from ontology.storage import get_store
+from ontology.storage.base import Document
+from ontology.storage.exceptions import RefNotFound
+
+TIME_HINTS = ("T", " ", ":")
+
+
+def commit_at(*, branch: str, at: str | None = None) -> str:
+    """The commit a read of ``branch`` sees: its head, or ``at`` (commit id, tag or time).
+
+    A time means the branch as it was then: the newest commit of its log made at or
+    before that moment. A time before the branch's first commit is ``RefNotFound``.
+    """
+    store = get_store()
+    head = store.get_branch(branch).head
+    if not at:
+        return head
+    if any(hint in at for hint in TIME_HINTS) or at[:4].isdigit() and "-" in at[:5]:
+        return _commit_at_time(branch, head, _parse_time(at))
+    return store.resolve(at)
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidAt(
+            f"at={value!r} is not a commit id, a tag or an ISO-8601 time "
+            "(e.g. 2026-11-26T10:00:00Z)."
+        )
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _commit_at_time(branch: str, head: str, moment: datetime) -> str:
+    store = get_store()
+    cursor = None
+    while True:
+        page = store.log(head, cursor=cursor, limit=200)
+        for commit in page.commits:
+            if commit.timestamp <= moment:
+                return commit.id
+        if not (cursor := page.next_cursor):
+            raise RefNotFound(f"Branch {branch!r} has no commit at or before {moment.isoformat()}.")
+
+
+def catalog_at(*, branch: str, at: str | None = None) -> Catalog:
+    """Every element of ``branch`` as of ``at`` (default: now)."""
+    return catalogs(get_store()).at(commit_at(branch=branch, at=at))
+
+
+def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:
+    """One element by kind and apiName (``ElementNotFound`` → 404)."""
+    document = catalog.get(kind, api_name)
+    if document is None:
+        raise ElementNotFound(f"No {KINDS[kind].label} named {api_name!r}.")
+    return document
+
+
+def element_list(
+    *,
+    catalog: Catalog,
+    kind: str,
+    search: str = "",
+    status: str = "",
+    group: str = "",
+    filters: dict[str, str] | None = None,
+) -> list[Document]:
+    """Elements of one kind sorted by apiName, filtered.
+
+    ``search`` matches apiName, displayName and description (case-insensitive); ``group``
+    keeps object types in that group; ``filters`` are kind-specific (see ``KIND_FILTERS``).
+    """
+    needle = search.casefold()
+    found = []
+    for document in catalog.of_kind(kind):
+        if status and document.get("status") != status:
+            continue
+        if group and group not in document.get("groups", ()):
+            continue
+        if needle and not any(
+            needle in str(document.get(f, "")).casefold()
+            for f in ("apiName", "displayName", "description")
+        ):
+            continue
+        if filters and not all(KIND_FILTERS[kind][k](document, v) for k, v in filters.items()):
+            continue
+        found.append(document)
+    return found
+
+
+def _ends(document: Document) -> set[str]:
+    return {document["source"]["objectType"], document["target"]["objectType"]}
+
+
+KIND_FILTERS = {
+    "object-types": {
+        "implements": lambda d, v: v in d.get("implements", ()),
+        "visibility": lambda d, v: d.get("visibility") == v,
+        "sharedProperty": lambda d, v: any(p.get("sharedProperty") == v for p in d["properties"]),
+    },
+    "link-types": {
+        "objectType": lambda d, v: v in _ends(d),
+        "cardinality": lambda d, v: d.get("cardinality") == v,
+    },
+    "interfaces": {"extends": lambda d, v: v in d.get("extends", ())},
+    "action-types": {
+        "objectType": lambda d, v: any(r.get("objectType") == v for r in d.get("rules", ())),
+    },
+    "shared-properties": {"valueType": lambda d, v: d.get("valueType") == v},
+    "value-types": {"baseType": lambda d, v: d["baseType"].get("type") == v},
+    "groups": {},
+}
