@@ -14,6 +14,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from oms_project.serializers import StrictCharField as Char
 from oms_project.serializers import StrictSerializer
 from ontology.datatypes import data_type_errors
 
@@ -64,21 +65,19 @@ class DocumentSerializer(StrictSerializer):
 
 
 class DeprecationSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = Char(max_length=2000)
     deadline = serializers.DateField(required=False, allow_null=True)
-    replacedBy = serializers.CharField(required=False, allow_blank=True, max_length=100)  # noqa: N815
+    replacedBy = Char(required=False, allow_blank=True, max_length=100)  # noqa: N815
 
 
 class ElementSerializer(DocumentSerializer):
     """The members every element has."""
 
-    id = serializers.CharField(read_only=True, help_text="Server-assigned, never changes.")
-    kind = serializers.CharField(read_only=True)
-    version = serializers.CharField(read_only=True, help_text="Content hash; the ETag.")
-    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
-    description = serializers.CharField(
-        max_length=10000, required=False, allow_blank=True, default=""
-    )
+    id = Char(read_only=True, help_text="Server-assigned, never changes.")
+    kind = Char(read_only=True)
+    version = Char(read_only=True, help_text="Content hash; the ETag.")
+    displayName = Char(max_length=200, required=False)  # noqa: N815
+    description = Char(max_length=10000, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(STATUSES, default="experimental")
     deprecation = DeprecationSerializer(required=False, allow_null=True)
 
@@ -110,14 +109,12 @@ class ElementSerializer(DocumentSerializer):
 class PropertySerializer(StrictSerializer):
     id = serializers.RegexField(LOCAL_ID, required=False, help_text="Kept across renames.")
     apiName = api_name_field(CAMEL, "A property apiName")  # noqa: N815
-    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
-    description = serializers.CharField(
-        max_length=10000, required=False, allow_blank=True, default=""
-    )
+    displayName = Char(max_length=200, required=False)  # noqa: N815
+    description = Char(max_length=10000, required=False, allow_blank=True, default="")
     dataType = DataTypeField()  # noqa: N815
     required = serializers.BooleanField(default=False)
-    sharedProperty = serializers.CharField(max_length=100, required=False)  # noqa: N815
-    valueType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    sharedProperty = Char(max_length=100, required=False)  # noqa: N815
+    valueType = Char(max_length=100, required=False)  # noqa: N815
     status = serializers.ChoiceField(STATUSES, default="active")
     visibility = serializers.ChoiceField(["prominent", "normal", "hidden"], default="normal")
 
@@ -128,13 +125,13 @@ class PropertySerializer(StrictSerializer):
 
 class ObjectTypeSerializer(ElementSerializer):
     apiName = api_name_field(PASCAL, "An object type apiName")  # noqa: N815
-    pluralDisplayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    pluralDisplayName = Char(max_length=200, required=False)  # noqa: N815
     visibility = serializers.ChoiceField(["prominent", "normal", "hidden"], default="normal")
-    icon = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    groups = bounded_list(serializers.CharField(max_length=100), default=list)
-    implements = bounded_list(serializers.CharField(max_length=100), default=list)
-    primaryKey = serializers.CharField(max_length=100)  # noqa: N815
-    titleProperty = serializers.CharField(max_length=100)  # noqa: N815
+    icon = Char(max_length=100, required=False, allow_blank=True, default="")
+    groups = bounded_list(Char(max_length=100), default=list)
+    implements = bounded_list(Char(max_length=100), default=list)
+    primaryKey = Char(max_length=100)  # noqa: N815
+    titleProperty = Char(max_length=100)  # noqa: N815
     properties = serializers.ListField(
         child=PropertySerializer(), min_length=1, max_length=MAX_ITEMS
     )
@@ -151,9 +148,9 @@ CARDINALITIES = ["one-to-one", "one-to-many", "many-to-one", "many-to-many"]
 
 
 class LinkEndSerializer(StrictSerializer):
-    objectType = serializers.CharField(max_length=100)  # noqa: N815
+    objectType = Char(max_length=100)  # noqa: N815
     linkApiName = api_name_field(CAMEL, "A linkApiName")  # noqa: N815
-    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    displayName = Char(max_length=200, required=False)  # noqa: N815
 
 
 class LinkTypeSerializer(ElementSerializer):
@@ -161,13 +158,13 @@ class LinkTypeSerializer(ElementSerializer):
     cardinality = serializers.ChoiceField(CARDINALITIES)
     source = LinkEndSerializer()
     target = LinkEndSerializer()
-    foreignKey = serializers.CharField(  # noqa: N815
+    foreignKey = Char(  # noqa: N815
         max_length=100,
         required=False,
         help_text="Property on the many side (target for one-to-one and one-to-many, source "
         "for many-to-one) holding the other side's primary key; not for many-to-many.",
     )
-    joinTable = serializers.CharField(max_length=200, required=False)  # noqa: N815
+    joinTable = Char(max_length=200, required=False)  # noqa: N815
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -192,20 +189,20 @@ class LinkTypeSerializer(ElementSerializer):
 
 
 class InterfacePropertySerializer(StrictSerializer):
-    sharedProperty = serializers.CharField(max_length=100)  # noqa: N815
+    sharedProperty = Char(max_length=100)  # noqa: N815
     required = serializers.BooleanField(default=True)
 
 
 class InterfaceLinkSerializer(StrictSerializer):
     apiName = api_name_field(CAMEL, "An interface link apiName")  # noqa: N815
-    target = serializers.CharField(max_length=100, help_text="Object type or interface apiName.")
+    target = Char(max_length=100, help_text="Object type or interface apiName.")
     cardinality = serializers.ChoiceField(["one", "many"])
     required = serializers.BooleanField(default=True)
 
 
 class InterfaceSerializer(ElementSerializer):
     apiName = api_name_field(PASCAL, "An interface apiName")  # noqa: N815
-    extends = bounded_list(serializers.CharField(max_length=100), default=list)
+    extends = bounded_list(Char(max_length=100), default=list)
     properties = bounded_list(InterfacePropertySerializer(), default=list)
     links = bounded_list(InterfaceLinkSerializer(), default=list)
 
@@ -218,8 +215,8 @@ RULE_TYPES = ["createObject", "modifyObject", "deleteObject", "createLink", "del
 class ParameterSerializer(StrictSerializer):
     id = serializers.RegexField(LOCAL_ID, required=False)
     apiName = api_name_field(CAMEL, "A parameter apiName")  # noqa: N815
-    displayName = serializers.CharField(max_length=200, required=False)  # noqa: N815
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    displayName = Char(max_length=200, required=False)  # noqa: N815
+    description = Char(max_length=10000, required=False, allow_blank=True)
     dataType = DataTypeField(object_references=True)  # noqa: N815
     required = serializers.BooleanField(default=True)
     allowedValues = serializers.ListField(  # noqa: N815
@@ -230,7 +227,7 @@ class ParameterSerializer(StrictSerializer):
 class ValueSourceSerializer(StrictSerializer):
     """Where a rule takes a value from: exactly one of parameter, static, currentUser."""
 
-    parameter = serializers.CharField(max_length=100, required=False)
+    parameter = Char(max_length=100, required=False)
     static = serializers.JSONField(required=False)
     currentUser = serializers.BooleanField(required=False)  # noqa: N815
 
@@ -244,19 +241,19 @@ class ValueSourceSerializer(StrictSerializer):
 
 
 class MappingSerializer(StrictSerializer):
-    property = serializers.CharField(max_length=100)
+    property = Char(max_length=100)
     value = ValueSourceSerializer()
 
 
 class RuleSerializer(StrictSerializer):
     type = serializers.ChoiceField(RULE_TYPES)
-    objectType = serializers.CharField(max_length=100, required=False)  # noqa: N815
-    object = serializers.CharField(
+    objectType = Char(max_length=100, required=False)  # noqa: N815
+    object = Char(
         max_length=100, required=False, help_text="objectReference parameter (modify/delete)."
     )
-    linkType = serializers.CharField(max_length=100, required=False)  # noqa: N815
-    source = serializers.CharField(max_length=100, required=False, help_text="Parameter.")
-    target = serializers.CharField(max_length=100, required=False, help_text="Parameter.")
+    linkType = Char(max_length=100, required=False)  # noqa: N815
+    source = Char(max_length=100, required=False, help_text="Parameter.")
+    target = Char(max_length=100, required=False, help_text="Parameter.")
     mappings = bounded_list(MappingSerializer(), default=list)
 
     NEEDS = {
@@ -279,8 +276,8 @@ class RuleSerializer(StrictSerializer):
 
 
 class CriterionSerializer(StrictSerializer):
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    parameter = serializers.CharField(max_length=100)
+    description = Char(max_length=2000, required=False, allow_blank=True)
+    parameter = Char(max_length=100)
     operator = serializers.ChoiceField(["equals", "notEquals", "in", "isNotNull", "gt", "lt"])
     value = serializers.JSONField(required=False)
 
@@ -288,7 +285,7 @@ class CriterionSerializer(StrictSerializer):
 class SideEffectSerializer(StrictSerializer):
     type = serializers.ChoiceField(["webhook", "notification"])
     url = serializers.URLField(required=False, max_length=2000)
-    recipients = bounded_list(serializers.CharField(max_length=200), required=False)
+    recipients = bounded_list(Char(max_length=200), required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["type"] == "webhook" and not attrs.get("url"):
@@ -312,7 +309,7 @@ class ActionTypeSerializer(ElementSerializer):
 class SharedPropertySerializer(ElementSerializer):
     apiName = api_name_field(CAMEL, "A shared property apiName")  # noqa: N815
     dataType = DataTypeField()  # noqa: N815
-    valueType = serializers.CharField(max_length=100, required=False)  # noqa: N815
+    valueType = Char(max_length=100, required=False)  # noqa: N815
 
 
 class ConstraintSerializer(StrictSerializer):
@@ -320,7 +317,7 @@ class ConstraintSerializer(StrictSerializer):
     values = serializers.ListField(
         child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
     )
-    pattern = serializers.CharField(max_length=1000, required=False)
+    pattern = Char(max_length=1000, required=False)
     min = serializers.JSONField(required=False)
     max = serializers.JSONField(required=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
@@ -32,6 +33,8 @@ def commit_at(*, branch: str, at: str | None = None) -> str:
 
 
 def _parse_time(value: str) -> datetime:
+    # An unencoded "+01:00" arrives as " 01:00" in a query string: read it as meant.
+    value = re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.strip())
     try:
         moment = parse_datetime(value)
     except ValueError:

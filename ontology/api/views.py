@@ -58,12 +58,10 @@ def commit_message(request: Request, default: str) -> str:
     return request.META.get("HTTP_X_COMMIT_MESSAGE", "").strip()[:5000] or default
 
 
-def written(result: CommitResult, document: dict[str, Any], created: bool = False) -> Response:
-    """The element a write produced, with its ETag and the commit id."""
-    response = Response(
-        with_version(document), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    )
-    response["ETag"] = f'"{version(document)}"'
+def written(result: CommitResult, element: dict[str, Any], created: bool = False) -> Response:
+    """The element a write produced (it carries its version), its ETag and the commit id."""
+    response = Response(element, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    response["ETag"] = '"%s"' % element["version"]
     if result.commit is not None:
         response["X-Commit-Id"] = result.commit.id
     return response
@@ -174,7 +172,8 @@ def _encode_cursor(api_name: str) -> str:
 
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidCursor(f"Cursor {cursor!r} is not one this API issued.") from None
 

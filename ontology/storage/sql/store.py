@@ -594,7 +594,8 @@ def _encode_cursor(ids: list[str]) -> str:
 
 def _decode_cursor(cursor: str) -> list[str]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidCursor(f"Cursor {cursor!r} is not one this store issued.") from None
     ids = raw.split(",")
