@@ -54,6 +54,11 @@ def header_version(request: Request, name: str = "HTTP_IF_MATCH") -> str | None:
     return value.removeprefix("W/").strip('"')
 
 
+def etag(value: str) -> str:
+    """A strong entity tag."""
+    return f'"{value}"'
+
+
 def commit_message(request: Request, default: str) -> str:
     return request.META.get("HTTP_X_COMMIT_MESSAGE", "").strip()[:5000] or default
 
@@ -61,7 +66,7 @@ def commit_message(request: Request, default: str) -> str:
 def written(result: CommitResult, element: dict[str, Any], created: bool = False) -> Response:
     """The element a write produced (it carries its version), its ETag and the commit id."""
     response = Response(element, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-    response["ETag"] = '"%s"' % element["version"]
+    response["ETag"] = etag(element["version"])
     if result.commit is not None:
         response["X-Commit-Id"] = result.commit.id
     return response
@@ -107,7 +112,7 @@ class ElementViewSet(viewsets.ViewSet):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(with_version(document))
-        response["ETag"] = f'"{current}"'
+        response["ETag"] = etag(current)
         response["X-Commit-Id"] = catalog.commit
         return response
 
