@@ -11,6 +11,8 @@ commit; the response lists the elements that were rewritten.
 from __future__ import annotations
 
 import copy
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,7 +38,7 @@ from ontology.storage import get_store
 from ontology.storage.base import CommitInfo, Delete, Document, Put
 from ontology.storage.exceptions import HeadMoved, InvalidChange
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 Op = Literal["create", "update", "delete"]
 
 
@@ -81,22 +83,23 @@ def elements_commit(
     commit_requested.send(sender="ontology", branch=branch, actor=actor, operations=operations)
     bodies = [_validated(op) for op in operations]
     store = get_store()
-    for _ in range(MAX_ATTEMPTS):
-        head = store.get_branch(branch).head
-        if expected_head is not None and head != expected_head:
-            raise HeadMoved(f"Branch {branch!r} is at {head}, not {expected_head}.", head=head)
-        catalog = catalogs(store).at(head)
-        plan = _plan(catalog, operations, bodies)
-        problems = integrity.check(plan.after, plan.changed_ids)
-        if problems:
-            raise IntegrityFailed(
-                f"The change leaves {len(problems)} integrity problem(s).",
-                errors=[_locate(p, operations, plan) for p in problems],
-            )
-        if dry_run:
-            return plan.result(None, dry_run=True)
+    for attempt in range(MAX_ATTEMPTS):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), store.write_lock(branch) as head:
+                if expected_head is not None and head != expected_head:
+                    raise HeadMoved(
+                        f"Branch {branch!r} is at {head}, not {expected_head}.", head=head
+                    )
+                catalog = catalogs(store).at(head)
+                plan = _plan(catalog, operations, bodies)
+                problems = integrity.check(plan.after, plan.changed_ids)
+                if problems:
+                    raise IntegrityFailed(
+                        f"The change leaves {len(problems)} integrity problem(s).",
+                        errors=[_locate(p, operations, plan) for p in problems],
+                    )
+                if dry_run:
+                    return plan.result(None, dry_run=True)
                 info = store.commit(
                     branch, plan.store_changes(), author=actor.username, message=message,
                     expected_head=head,
@@ -108,7 +111,9 @@ def elements_commit(
         except HeadMoved:
             if expected_head is not None:
                 raise
-            continue  # someone else committed first: plan again on the new head
+            # Only backends without write locks get here: back off and plan again.
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            continue
         catalogs(store).remember(plan.after_at(info.id))
         return plan.result(info)
     raise HeadMoved(f"Branch {branch!r} kept moving; try again.")

@@ -10,9 +10,10 @@ implements :class:`VersionedStore` and passes the shared contract suite in
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,6 +163,17 @@ class VersionedStore(abc.ABC):
         """The commit id a branch, tag or commit id names; ``RefNotFound`` otherwise."""
 
     # -- writes ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self, branch: str) -> Iterator[str]:
+        """Hold other writers of ``branch`` off for the block; yields the branch head.
+
+        Callers that plan a commit from the head (validate, then commit with
+        ``expected_head``) use it so that concurrent writers queue instead of retrying.
+        Backends without locks yield the head and rely on compare-and-swap: the commit may
+        still raise ``HeadMoved``, and callers retry.
+        """
+        yield self.get_branch(branch).head
 
     @abc.abstractmethod
     def commit(

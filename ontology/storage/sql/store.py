@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import heapq
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connections, transaction
@@ -158,6 +159,13 @@ class SQLStore(VersionedStore):
         raise RefNotFound(f"No branch, tag or commit {ref!r}.")
 
     # -- writes ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self, branch: str) -> Iterator[str]:
+        """A transaction holding the branch's ref row (see ``_branch_head``)."""
+        base.validate_ref_name(branch)
+        with transaction.atomic(using=self.using):
+            yield self._branch_head(branch)
 
     def commit(
         self,
@@ -447,8 +455,14 @@ class SQLStore(VersionedStore):
         return _ref(row)
 
     def _branch_head(self, branch: str) -> str:
+        """The head of a branch, its ref row locked until the transaction ends.
+
+        Writers of one branch queue on the row lock (PostgreSQL) or the IMMEDIATE
+        transaction (SQLite) instead of racing; the conditional update stays as the guard.
+        """
         head = (
             self._ref_rows()
+            .select_for_update()
             .filter(name=branch, kind=StoreRef.BRANCH)
             .values_list("commit_id", flat=True)
             .first()
