@@ -247,7 +247,11 @@ def duplicate_errors(incoming: Sequence[Incoming]) -> list[dict[str, str]]:
             ids.setdefault(item.element_id, item.path)
         if item.key in names:
             errors.append(
-                _error(f"{item.path}.apiName", "duplicate_api_name", f"{names[item.key]} is {item.key}.")
+                _error(
+                    f"{item.path}.apiName",
+                    "duplicate_api_name",
+                    f"{names[item.key]} is {item.key}.",
+                )
             )
         names.setdefault(item.key, item.path)
     return errors
@@ -303,7 +307,10 @@ def _plan(
         if existing is None:
             creates.append(
                 Operation(
-                    op="create", kind=item.kind, body=item.body, path=item.path,
+                    op="create",
+                    kind=item.kind,
+                    body=item.body,
+                    path=item.path,
                     element_id=item.element_id,
                 )  # fmt: skip
             )
@@ -313,21 +320,27 @@ def _plan(
         else:
             updates.append(
                 Operation(
-                    op="update", kind=item.kind, api_name=existing["apiName"], body=item.body,
+                    op="update",
+                    kind=item.kind,
+                    api_name=existing["apiName"],
+                    body=item.body,
                     path=item.path,
                 )  # fmt: skip
             )
             report.updated.append(item.key)
             if existing["apiName"] != item.body["apiName"]:
-                report.renamed.append(f"{item.kind}/{existing['apiName']} -> {item.body['apiName']}")
+                report.renamed.append(
+                    f"{item.kind}/{existing['apiName']} -> {item.body['apiName']}"
+                )
     if mode == "replace":
         kept = {d["id"] for d in matched if d is not None}
         for kind in sorted(KINDS):
             for document in catalog.of_kind(kind):
                 if document["id"] not in kept:
                     deletes.append(
-                        Operation(op="delete", kind=kind, api_name=document["apiName"],
-                                  path="$.elements")  # fmt: skip
+                        Operation(
+                            op="delete", kind=kind, api_name=document["apiName"], path="$.elements"
+                        )  # fmt: skip
                     )
                     report.deleted.append(f"{kind}/{document['apiName']}")
     for names in (report.created, report.updated, report.renamed, report.unchanged):

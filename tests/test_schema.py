@@ -37,3 +37,30 @@ def test_the_bearer_scheme_is_declared_for_swagger_ui(client):
     }
     branches = schema["paths"]["/api/v1/branches/"]["get"]
     assert {"bearerAuth": []} in branches["security"]
+
+
+def test_every_api_operation_documents_its_problem_responses(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            errors = [
+                code for code, response in operation["responses"].items()
+                if code.startswith(("4", "5"))
+                and "application/problem+json" in response.get("content", {})
+            ]  # fmt: skip
+            if path.startswith("/api/v1/") and not errors:
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
+
+
+def test_element_writes_carry_examples_and_typed_bodies(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    create = schema["paths"]["/api/v1/branches/{branch}/object-types/"]["post"]
+    content = create["requestBody"]["content"]["application/json"]
+    assert content["schema"]["$ref"].endswith("/ObjectType")
+    assert "A customer object type" in {e["summary"] for e in content["examples"].values()}
+    problem = create["responses"]["422"]["content"]["application/problem+json"]["schema"]
+    assert problem["$ref"].endswith("/Problem")

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from branches import selectors, services
 from branches.api.serializers import BranchCreateSerializer, BranchSerializer
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
+from oms_project.schema import problems
 
 # Branch names may contain "/" (feature/x); routes below /branches/{name}/ list their
 # kinds explicitly, so the name pattern can be lazy without clashing with them.
@@ -31,13 +32,18 @@ class BranchViewSet(
     pagination_class = None
     required_scopes = {"list": READ, "retrieve": READ, "create": WRITE, "destroy": BRANCH_ADMIN}
 
+    @extend_schema(responses={200: BranchSerializer(many=True), **problems(401, 403)})
     def list(self, request: Request) -> Response:
         return Response(BranchSerializer(selectors.branch_list(), many=True).data)
 
+    @extend_schema(responses={200: BranchSerializer, **problems(400, 401, 403, 404)})
     def retrieve(self, request: Request, name: str) -> Response:
         return Response(BranchSerializer(selectors.branch_get(name=name)).data)
 
-    @extend_schema(request=BranchCreateSerializer, responses={201: BranchSerializer})
+    @extend_schema(
+        request=BranchCreateSerializer,
+        responses={201: BranchSerializer, **problems(400, 401, 403, 404, 409)},
+    )
     def create(self, request: Request) -> Response:
         payload = BranchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -48,6 +54,7 @@ class BranchViewSet(
         )
         return Response(BranchSerializer(branch).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={204: None, **problems(400, 401, 403, 404, 423)})
     def destroy(self, request: Request, name: str) -> Response:
         services.branch_delete(name=name, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

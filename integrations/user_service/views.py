@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from integrations.user_service.authentication import remote_mode
 from integrations.user_service.permissions import HasScope
+from oms_project.schema import problems
 
 
 class SortedListField(serializers.ListField):
@@ -37,7 +38,9 @@ class MeView(APIView):
     permission_classes = [HasScope]
     required_scopes = {"GET": None}
 
-    @extend_schema(responses=PrincipalSerializer, summary="The calling principal")
+    @extend_schema(
+        responses={200: PrincipalSerializer, **problems(401, 503)}, summary="The calling principal"
+    )
     def get(self, request: Request) -> Response:
         return Response(PrincipalSerializer(request.user).data)
 
@@ -59,11 +62,20 @@ TOKEN_PAIR = inline_serializer(
 )
 
 
-@extend_schema(summary="Obtain a token pair (local mode)", responses={200: TOKEN_PAIR})
+@extend_schema(
+    summary="Obtain a token pair (local mode)",
+    responses={200: TOKEN_PAIR, **problems(400, 401, 404)},
+)
 class TokenObtainView(LocalOnly, TokenObtainPairView):
     """Exchange a Django username and password for an access and a refresh token."""
 
 
-@extend_schema(summary="Refresh an access token (local mode)")
+@extend_schema(
+    summary="Refresh an access token (local mode)",
+    responses={
+        200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
+        **problems(400, 401, 404),
+    },
+)
 class TokenRefreshLocalView(LocalOnly, TokenRefreshView):
     """Exchange a refresh token for a new access token."""

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.user_service.principal import READ, WRITE
+from oms_project.schema import problems
 from ontology import selectors, services
 from ontology.api.serializers import (
     BatchCommitSerializer,
@@ -29,8 +32,8 @@ from ontology.services import CommitResult, Operation
 from ontology.storage import get_store
 from ontology.storage.exceptions import InvalidCursor
 
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json).")
-WRITE_ERRORS = {400: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM, 423: PROBLEM}
+READ_ERRORS = problems(400, 401, 403, 404)
+WRITE_ERRORS = problems(400, 401, 403, 404, 409, 412, 413, 422, 423)
 COMMIT_MESSAGE = OpenApiParameter(
     "X-Commit-Message", str, OpenApiParameter.HEADER, description="The commit message."
 )
@@ -183,29 +186,100 @@ def _decode_cursor(cursor: str) -> str:
         raise InvalidCursor(f"Cursor {cursor!r} is not one this API issued.") from None
 
 
+def _own_copy(method: Any) -> Any:
+    """A new function object: ``extend_schema`` annotates the function it decorates."""
+
+    @functools.wraps(method)
+    def action(self: ElementViewSet, *args: Any, **kwargs: Any) -> Response:
+        return method(self, *args, **kwargs)
+
+    return action
+
+
+EXAMPLES = {
+    "object-types": [
+        OpenApiExample(
+            "A customer object type",
+            request_only=True,
+            value={
+                "apiName": "Customer",
+                "displayName": "Customer",
+                "description": "A person or company that places orders.",
+                "status": "active",
+                "primaryKey": "customerId",
+                "titleProperty": "name",
+                "properties": [
+                    {"apiName": "customerId", "dataType": {"type": "string"}, "required": True},
+                    {"apiName": "name", "dataType": {"type": "string"}, "required": True},
+                    {"apiName": "creditLimit",
+                     "dataType": {"type": "decimal", "precision": 12, "scale": 2}},
+                ],
+            },
+        )
+    ],
+    "link-types": [
+        OpenApiExample(
+            "Customer to orders",
+            request_only=True,
+            value={
+                "apiName": "customerOrders",
+                "cardinality": "one-to-many",
+                "source": {"objectType": "Customer", "linkApiName": "orders"},
+                "target": {"objectType": "Order", "linkApiName": "customer"},
+                "foreignKey": "customerId",
+            },
+        )
+    ],
+    "value-types": [
+        OpenApiExample(
+            "An ISO currency code",
+            request_only=True,
+            value={
+                "apiName": "CurrencyCode",
+                "baseType": {"type": "string"},
+                "constraints": [{"type": "regex", "pattern": "^[A-Z]{3}$"}],
+            },
+        )
+    ],
+}  # fmt: skip
+
+
 def _document_viewset(kind: Kind) -> type[ElementViewSet]:
     """An ``ElementViewSet`` for one kind, with its schema in the OpenAPI document."""
     serializer = kind.serializer
     name = kind.segment.replace("-", " ")
     tag = [f"elements: {name}"]
-    page = {"count": int, "commit": str, "next": str, "results": [serializer]}
+    page_serializer = type(
+        serializer.__name__.replace("Serializer", "PageSerializer"),
+        (drf_serializers.Serializer,),
+        {
+            "count": drf_serializers.IntegerField(),
+            "commit": drf_serializers.CharField(help_text="The commit the page was read at."),
+            "next": drf_serializers.CharField(
+                allow_null=True, help_text="Cursor of the next page."
+            ),
+            "results": serializer(many=True),
+        },
+    )
+    examples = EXAMPLES.get(kind.segment, [])
     decorated = {
         "list": extend_schema(
             tags=tag, summary=f"List {name}", parameters=[list_query_serializer(kind.segment)],
-            responses={200: OpenApiResponse(description=f"A page of {name}: {page}"), 400: PROBLEM,
-                       404: PROBLEM},
+            responses={200: page_serializer, **READ_ERRORS},
         ),
         "retrieve": extend_schema(
             tags=tag, summary=f"Get one {kind.label}", parameters=[ReadQuerySerializer],
-            responses={200: serializer, 304: None, 400: PROBLEM, 404: PROBLEM},
+            responses={200: serializer, 304: None, **READ_ERRORS},
         ),
         "create": extend_schema(
             tags=tag, summary=f"Create a {kind.label} (one commit)", request=serializer,
             parameters=[COMMIT_MESSAGE], responses={201: serializer, **WRITE_ERRORS},
+            examples=examples,
         ),
         "update": extend_schema(
             tags=tag, summary=f"Replace a {kind.label} (one commit)", request=serializer,
             parameters=[COMMIT_MESSAGE, IF_MATCH], responses={200: serializer, **WRITE_ERRORS},
+            examples=examples,
         ),
         "partial_update": extend_schema(
             tags=tag, summary=f"Merge-patch a {kind.label} (RFC 7386, one commit)",
@@ -219,7 +293,7 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
     }  # fmt: skip
     attrs: dict[str, Any] = {"kind": kind, "__doc__": f"The {name} of a branch."}
     for action, decorator in decorated.items():
-        attrs[action] = decorator(getattr(ElementViewSet, action))
+        attrs[action] = decorator(_own_copy(getattr(ElementViewSet, action)))
     class_name = "".join(p.title() for p in kind.segment.split("-")) + "ViewSet"
     return type(class_name, (ElementViewSet,), attrs)
 
@@ -234,7 +308,7 @@ class CommitViewSet(viewsets.ViewSet):
 
     @extend_schema(
         tags=["commits"], summary="The branch log, newest first (cursor-paged)",
-        parameters=[LogQuerySerializer], responses={200: LogPageSerializer, 404: PROBLEM},
+        parameters=[LogQuerySerializer], responses={200: LogPageSerializer, **READ_ERRORS},
     )  # fmt: skip
     def list(self, request: Request, branch: str) -> Response:
         params = query(LogQuerySerializer, request)
