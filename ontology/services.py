@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -82,6 +82,46 @@ def elements_commit(
             raise InvalidElement(f"Unknown kind {operation.kind!r}.")
     commit_requested.send(sender="ontology", branch=branch, actor=actor, operations=operations)
     bodies = [_validated(op) for op in operations]
+    plans: list[_Plan] = []
+
+    def plan(catalog: Catalog) -> dict[str, Document | None]:
+        plans.append(_plan(catalog, operations, bodies))
+        return plans[-1].changes()
+
+    written = changes_commit(
+        branch=branch, actor=actor, message=message, plan=plan, expected_head=expected_head,
+        dry_run=dry_run, locate=lambda problem: _locate(problem, operations, plans[-1]),
+    )  # fmt: skip
+    return plans[-1].result(written.commit, dry_run=dry_run)
+
+
+@dataclass
+class Written:
+    """A checked commit (``commit`` is None for a dry run) and the catalogs around it."""
+
+    commit: CommitInfo | None
+    before: Catalog
+    after: Catalog
+    changes: dict[str, Document | None]
+
+
+def changes_commit(
+    *,
+    branch: str,
+    actor: Principal,
+    message: str,
+    plan: Callable[[Catalog], dict[str, Document | None]],
+    expected_head: str | None = None,
+    merge_parent: str | None = None,
+    dry_run: bool = False,
+    locate: Callable[[integrity.Problem], dict[str, Any]] | None = None,
+) -> Written:
+    """Commit what ``plan`` derives from the branch head, if the result passes integrity.
+
+    ``plan`` runs while the branch is locked, on the catalog of its current head, and
+    returns the documents to put (or None to delete) by id. The commit announces itself
+    with ``commit_created`` in the same transaction. Every write of elements goes here.
+    """
     store = get_store()
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -90,23 +130,28 @@ def elements_commit(
                     raise HeadMoved(
                         f"Branch {branch!r} is at {head}, not {expected_head}.", head=head
                     )
-                catalog = catalogs(store).at(head)
-                plan = _plan(catalog, operations, bodies)
-                problems = integrity.check(plan.after, plan.changed_ids)
+                before = catalogs(store).at(head)
+                changes = plan(before)
+                after = before.patched("pending", changes.items())
+                problems = integrity.check(after, changes)
                 if problems:
                     raise IntegrityFailed(
                         f"The change leaves {len(problems)} integrity problem(s).",
-                        errors=[_locate(p, operations, plan) for p in problems],
+                        errors=[(locate or integrity.Problem.as_error)(p) for p in problems],
                     )
                 if dry_run:
-                    return plan.result(None, dry_run=True)
+                    return Written(None, before, after, changes)
+                if not changes:
+                    raise InvalidChange("Nothing to commit: the branch already has this content.")
                 info = store.commit(
-                    branch, plan.store_changes(), author=actor.username, message=message,
-                    expected_head=head,
+                    branch,
+                    [Put(d) if d is not None else Delete(i) for i, d in changes.items()],
+                    author=actor.username, message=message, expected_head=head,
+                    merge_parent=merge_parent,
                 )  # fmt: skip
                 commit_created.send(
                     sender="ontology", branch=branch, commit=info, actor=actor,
-                    changes=plan.pairs(catalog),
+                    changes=[(before.by_id.get(i), d) for i, d in changes.items()],
                 )  # fmt: skip
         except HeadMoved:
             if expected_head is not None:
@@ -114,8 +159,9 @@ def elements_commit(
             # Only backends without write locks get here: back off and plan again.
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
             continue
-        catalogs(store).remember(plan.after_at(info.id))
-        return plan.result(info)
+        final = before.patched(info.id, changes.items())
+        catalogs(store).remember(final)
+        return Written(info, before, final, changes)
     raise HeadMoved(f"Branch {branch!r} kept moving; try again.")
 
 
@@ -150,16 +196,11 @@ class _Plan:
     def changed_ids(self) -> list[str]:
         return [*self.puts, *self.deletes]
 
-    def store_changes(self) -> list[Put | Delete]:
-        return [Put(d) for d in self.puts.values()] + [Delete(i) for i in self.deletes]
-
-    def pairs(self, catalog: Catalog) -> list[tuple[Document | None, Document | None]]:
-        changed = [(catalog.by_id.get(i), d) for i, d in self.puts.items()]
-        return changed + [(d, None) for d in self.deletes.values()]
+    def changes(self) -> dict[str, Document | None]:
+        return {**self.puts, **dict.fromkeys(self.deletes)}
 
     def after_at(self, commit: str) -> Catalog:
-        changes = [*self.puts.items(), *((i, None) for i in self.deletes)]
-        return self.before.patched(commit, changes)
+        return self.before.patched(commit, self.changes().items())
 
     def result(self, info: CommitInfo | None, *, dry_run: bool = False) -> CommitResult:
         written = [d for i, d in self.puts.items() if i not in self.cascaded]

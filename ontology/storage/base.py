@@ -194,6 +194,14 @@ class VersionedStore(abc.ABC):
         ``expected_head``) and ``RefNotFound``; on any error nothing is written.
         """
 
+    @abc.abstractmethod
+    def reset_branch(self, name: str, *, to: str, expected_head: str | None = None) -> Ref:
+        """Point ``name`` at the commit ``to`` resolves to (compare-and-swap on the head).
+
+        Nothing is deleted: commits left behind stay readable by id. ``HeadMoved`` when
+        ``expected_head`` is stale.
+        """
+
     # -- reads -----------------------------------------------------------------------------
 
     @abc.abstractmethod

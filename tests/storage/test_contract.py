@@ -409,3 +409,20 @@ def test_document_history_follows_the_merged_side(store):
     history = store.log("main", doc_id="a").commits
     assert history[0].id == edit.id
     assert history[0].author == "dora"
+
+
+def test_reset_moves_a_branch_back_and_keeps_the_commits(store):
+    first = put(store, "main", doc("a", v=1))
+    second = put(store, "main", doc("a", v=2))
+    store.create_branch("dev", start="main")
+    moved = store.reset_branch("dev", to=first.id, expected_head=second.id)
+    assert moved.head == first.id
+    assert store.get("dev", "a")["v"] == 1
+    assert store.get(second.id, "a")["v"] == 2
+    with pytest.raises(HeadMoved):
+        store.reset_branch("dev", to=second.id, expected_head=second.id)
+    with pytest.raises(RefNotFound):
+        store.reset_branch("nope", to=first.id)
+    with pytest.raises(RefNotFound):
+        store.reset_branch("dev", to="0" * 64)
+    assert store.resolve("dev") == first.id

@@ -271,6 +271,16 @@ class SQLStore(VersionedStore):
             rows.append((doc_id, blob, current[1] if current else None))
         return updates, rows
 
+    def reset_branch(self, name: str, *, to: str, expected_head: str | None = None) -> Ref:
+        base.validate_ref_name(name)
+        with transaction.atomic(using=self.using):
+            head = self._branch_head(name)
+            if expected_head is not None and head != expected_head:
+                raise HeadMoved(f"Branch {name!r} is at {head}, not {expected_head}.")
+            target = self.resolve(to)
+            self._ref_rows().filter(name=name, kind=StoreRef.BRANCH).update(commit_id=target)
+        return self.get_branch(name)
+
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, ref: str, doc_id: str) -> Document:
