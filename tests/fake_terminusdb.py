@@ -190,6 +190,7 @@ class FakeTerminusDB:
             "document": self._document,
             "woql": self._woql,
             "branch": self._branch,
+            "reset": self._reset,
             "log": self._log,
             "history": self._history,
             "diff": self._diff,
@@ -591,6 +592,70 @@ class FakeTerminusDB:
             message = f"origin commit {source.name} does not exist"
             raise ApiError("", "api:failure", None, message)
         return source.name
+
+    # -- /api/reset ------------------------------------------------------------------------
+
+    def _reset(self, request: Request, rest: list[str]) -> Reply:
+        """``reset_handler`` (routes.pl) and ``api_reset/4`` (api_reset.pl), in their order.
+
+        No ``TerminusDB-Data-Version`` is read or answered: the reset is unconditional.
+        """
+        if request.method != "POST":
+            return _method_not_allowed(request)
+        kind = "api:ResetErrorResponse"
+        body = request.json()
+        if not isinstance(body, dict) or "commit_descriptor" not in body:
+            # Checked by the handler before api_reset runs.
+            raise _error(
+                "api:BadAPIDocumentErrorResponse",
+                "RequiredFieldsMissing",
+                "The input API document was missing required fields: ['commit_descriptor']",
+                document=body,
+                expected=["commit_descriptor"],
+            )
+        resource = _resource(rest, kind)
+        if resource.kind != "branch":
+            message = f"The path {resource.path} is not a branch descriptor"
+            raise _error(
+                kind, "NotABranchDescriptorError", message, absolute_descriptor=resource.path
+            )
+        repository = f"{resource.team}/{resource.db}/local/_commits"
+        database = self.databases.get((resource.team, resource.db))
+        if database is None:  # askable_context on the repository fails
+            raise _unresolvable(kind, repository, "api:failure")
+        ref = str(body["commit_descriptor"])
+        try:
+            target = _parse_resource([p for p in ref.split("/") if p])
+        except ValueError:  # not an absolute path: a commit id relative to the repository
+            target = Resource(resource.team, resource.db, "commit", ref)
+        if target.kind != "commit":
+            message = f"The path {target.path} is not a commit descriptor"
+            raise _error(
+                kind, "NotACommitDescriptorError", message, absolute_descriptor=target.path
+            )
+        if (target.team, target.db) != (resource.team, resource.db):
+            message = (
+                f"The repository of the path to be reset {repository} is not in the same "
+                f"repository as the commit which is in {target.team}/{target.db}/local/_commits"
+            )
+            raise _error(
+                kind,
+                "DifferentRepositoriesError",
+                message,
+                source_absolute_descriptor=repository,
+                target_absolute_descriptor=f"{target.team}/{target.db}/local/_commits",
+            )
+        if target.name not in database.commits:
+            raise _error(
+                kind, "UnresolvableCommitId", f"Invalid ref path: {target.name}", commit=target.name
+            )
+        if resource.name not in database.branches:
+            message = f"The branch does not exist for {json.dumps(resource.path)}"
+            raise _error(
+                kind, "UnresolvableAbsoluteDescriptor", message, absolute_descriptor=resource.path
+            )
+        database.branches[resource.name] = target.name
+        return Reply(200, {"@type": "api:ResetResponse", "api:status": "api:success"})
 
     # -- /api/log, /api/history ------------------------------------------------------------
 

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from ontology.storage import stores
 from ontology.storage.base import Delete, Put
-from ontology.storage.exceptions import HeadMoved, StoreUnavailable
+from ontology.storage.exceptions import HeadMoved, RefNotFound, StoreUnavailable
 from ontology.storage.terminusdb import TerminusDBStore
 from ontology.storage.terminusdb.layout import decode_branch, encode_branch
 from ontology.storage.terminusdb.messages import decode_message, encode_message
@@ -117,6 +118,142 @@ def test_concurrent_writers_never_lose_an_update(store, server):
         thread.join()
     assert len(store.snapshot("main")) == 30
     assert len(store.log("main", limit=100).commits) == 31  # 30 commits and the root
+
+
+# -- resetting a branch ----------------------------------------------------------------------
+
+
+def resets(server: FakeTerminusDB) -> list[str]:
+    """The paths of every reset request the server received."""
+    return [path for method, path, _ in server.requests if path.startswith("/api/reset/")]
+
+
+def before_the_reset(store: TerminusDBStore, action: Callable[[], None]) -> None:
+    """Run ``action`` between the store's head check and its reset request."""
+    send = store.transport.reset_branch
+
+    def racing(*args: Any, **kwargs: Any) -> None:
+        store.transport.reset_branch = send  # type: ignore[method-assign]
+        action()
+        send(*args, **kwargs)
+
+    store.transport.reset_branch = racing  # type: ignore[method-assign]
+
+
+def test_a_reset_uses_the_reset_endpoint_and_keeps_the_branch_metadata(store, server):
+    first = store.commit("main", [Put(doc("a", v=1))], author="a", message="one")
+    store.create_branch("feature/x_y", start="main", author="bob")
+    second = store.commit("feature/x_y", [Put(doc("a", v=2))], author="a", message="two")
+    moved = store.reset_branch("feature/x_y", to=first.id, expected_head=second.id)
+    db = store.transport.db
+    assert resets(server) == [f"/api/reset/admin/{db}/local/branch/feature_2fx_5fy"]
+    assert server.head("admin", db, "feature_2fx_5fy") == first.id
+    assert (moved.head, moved.created_by) == (first.id, "bob")
+    assert moved == store.get_branch("feature/x_y")
+    assert store.get(second.id, "a")["v"] == 2  # left behind, still readable by id
+
+
+def test_a_reset_resolves_tags_and_branches_to_their_commit(store):
+    first = store.commit("main", [Put(doc("a", v=1))], author="a", message="one")
+    store.create_tag("v1", target="main")
+    store.commit("main", [Put(doc("a", v=2))], author="a", message="two")
+    store.create_branch("dev", start="main")
+    assert store.reset_branch("dev", to="v1").head == first.id
+    assert store.reset_branch("dev", to="main").head == store.resolve("main")
+
+
+def test_a_stale_expected_head_is_refused_before_any_reset_request(store, server):
+    first = store.commit("main", [Put(doc("a", v=1))], author="a", message="one")
+    second = store.commit("main", [Put(doc("a", v=2))], author="a", message="two")
+    with pytest.raises(HeadMoved):
+        store.reset_branch("main", to=first.id, expected_head=first.id)
+    assert resets(server) == []
+    assert store.resolve("main") == second.id
+
+
+def test_a_reset_to_the_expected_head_sends_nothing(store, server):
+    head = store.resolve("main")
+    assert store.reset_branch("main", to=head, expected_head=head).head == head
+    assert resets(server) == []
+
+
+def test_a_commit_racing_the_reset_is_left_off_the_branch(store, server):
+    """The documented window: the endpoint takes no data version, so this is not caught."""
+    first = store.commit("main", [Put(doc("a", v=1))], author="a", message="one")
+    second = store.commit("main", [Put(doc("a", v=2))], author="a", message="two")
+    other = new_store(server, db=store.transport.db)
+    racer: list[str] = []
+    before_the_reset(
+        store,
+        lambda: racer.append(
+            other.commit("main", [Put(doc("a", v=3))], author="b", message="race").id
+        ),
+    )
+    store.reset_branch("main", to=first.id, expected_head=second.id)
+    assert store.resolve("main") == first.id
+    assert store.get(racer[0], "a")["v"] == 3
+
+
+def test_a_branch_deleted_before_the_reset_is_ref_not_found(store, server):
+    root = store.resolve("main")
+    store.commit("main", [Put(doc("a"))], author="a", message="one")
+    store.create_branch("dev", start="main")
+    before_the_reset(store, lambda: store.delete_branch("dev"))
+    with pytest.raises(RefNotFound):
+        store.reset_branch("dev", to=root)
+    assert [b.name for b in store.branches()] == ["main"]
+
+
+def test_the_reset_endpoint_answers_as_terminusdb_does(store, server):
+    """Statuses and bodies from ``api_reset.pl``, ``routes.pl`` and ``api_error.pl``."""
+    db = store.transport.db
+    root = store.resolve("main")
+    head = store.commit("main", [Put(doc("a"))], author="a", message="one").id
+    url = f"{server.url}/api/reset/admin/{db}/local/branch/main"
+
+    def post(body: Any, path: str = url, **headers: str) -> requests.Response:
+        return requests.post(path, json=body, auth=("admin", "root"), headers=headers)
+
+    stale = {"TerminusDB-Data-Version": "branch:somethingelse"}
+    answer = post({"commit_descriptor": f"admin/{db}/local/commit/{root}"}, **stale)
+    assert answer.status_code == 200  # no data-version precondition, none answered
+    assert answer.json() == {"@type": "api:ResetResponse", "api:status": "api:success"}
+    assert "TerminusDB-Data-Version" not in answer.headers
+    assert server.head("admin", db) == root
+    assert post({"commit_descriptor": head}).status_code == 200  # a bare id is relative
+    assert server.head("admin", db) == head
+
+    def error(answer: requests.Response) -> tuple[int, str, str]:
+        body = answer.json()
+        return answer.status_code, body["@type"], body["api:error"]["@type"]
+
+    assert error(post({})) == (
+        400,
+        "api:BadAPIDocumentErrorResponse",
+        "api:RequiredFieldsMissing",
+    )
+    assert error(post({"commit_descriptor": "0" * 31})) == (
+        400,
+        "api:ResetErrorResponse",
+        "api:UnresolvableCommitId",
+    )
+    assert error(post({"commit_descriptor": f"admin/{db}/local/branch/main"})) == (
+        400,
+        "api:ResetErrorResponse",
+        "api:NotACommitDescriptorError",
+    )
+    assert error(post({"commit_descriptor": root}, path=f"{url}x")) == (
+        400,
+        "api:ResetErrorResponse",
+        "api:UnresolvableAbsoluteDescriptor",
+    )
+    commit_path = f"{server.url}/api/reset/admin/{db}/local/commit/{root}"
+    assert error(post({"commit_descriptor": root}, path=commit_path)) == (
+        400,
+        "api:ResetErrorResponse",
+        "api:NotABranchDescriptorError",
+    )
+    assert server.head("admin", db) == head
 
 
 # -- failures ---------------------------------------------------------------------------------
@@ -290,8 +427,6 @@ def test_changes_come_from_the_server_diff(store, server):
 
 
 def test_error_bodies_are_terminusdb_style(server):
-    import requests
-
     answer = requests.get(f"{server.url}/api/log/admin/nowhere", auth=("admin", "root"))
     body = answer.json()
     assert answer.status_code == 404

@@ -168,6 +168,34 @@ class TerminusDBStore(VersionedStore):
         except TerminusError as exc:
             _unless(exc, NOT_FOUND)  # a branch made outside OMS has no metadata
 
+    def reset_branch(self, name: str, *, to: str, expected_head: str | None = None) -> Ref:
+        """Move branch ``name`` to the commit ``to`` resolves to, with TerminusDB's reset.
+
+        ``POST /api/reset/...`` takes no data-version precondition, so the compare-and-swap
+        is a check just before the request: a commit that lands on the branch between that
+        check and the reset is left off the branch (it stays readable by id). See "Resetting
+        a branch" in ``docs/terminusdb.md``.
+        """
+        base.validate_ref_name(name)
+        encoded = layout.encode_branch(name)
+        head = self._branch_head(encoded)
+        if head is None:
+            raise RefNotFound(f"No branch named {name!r}.")
+        if expected_head is not None and head != expected_head:
+            raise HeadMoved(f"Branch {name!r} is at {head}, not {expected_head}.")
+        target = self.resolve(to)
+        # With an expected head equal to the target there is nothing to move, and sending
+        # the reset could only undo a commit that raced the check.
+        if expected_head is None or target != head:
+            try:
+                self.transport.reset_branch(encoded, target)
+            except TerminusError as exc:
+                if exc.error_type == "api:UnresolvableCommitId":
+                    raise RefNotFound(f"No commit {target!r}.") from None
+                _unless(exc, UNRESOLVABLE)  # the branch was deleted meanwhile
+                raise RefNotFound(f"No branch named {name!r}.") from None
+        return self._branch_ref(name, target, self._refs_document(layout.branch_info_iri(name)))
+
     def tags(self) -> list[Ref]:
         documents = self.transport.get_documents(layout.TAG_CLASS, branch=layout.REFS_BRANCH)
         return sorted((_tag_ref(doc) for doc in documents), key=lambda ref: ref.name)

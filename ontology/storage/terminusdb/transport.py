@@ -131,6 +131,16 @@ class Transport:
         with self._at() as client:
             self._call(lambda: client.delete_branch(name))
 
+    def reset_branch(self, name: str, commit_id: str) -> None:
+        """``POST /api/reset/<team>/<db>/local/branch/<name>`` to ``local/commit/<id>``.
+
+        The body is ``{"commit_descriptor": "<team>/<db>/local/commit/<id>"}``. The server
+        neither reads nor answers a ``TerminusDB-Data-Version`` here (``reset_handler`` in
+        ``routes.pl``), so the move is unconditional: the caller checks the head first.
+        """
+        with self._at(branch=name) as client:
+            self._call(lambda: client.reset(commit_id))
+
     # -- commits ---------------------------------------------------------------------------
 
     def log(self, descriptor: str, *, start: int = 0, count: int = 1) -> list[dict[str, Any]]:
