@@ -11,3 +11,59 @@ class BranchProtected(OMSError):
     status = 423
     code = "branch_protected"
     title = "Branch protected"
+
+
+class MergeConflict(OMSError):
+    """Both sides changed the same places; ``conflicts`` lists them with all three values."""
+
+    status = 409
+    code = "merge_conflict"
+    title = "Merge conflict"
+
+
+class InvalidResolution(OMSError):
+    """A resolution names no conflict of this merge, or is not source/target/value."""
+
+    status = 400
+    code = "invalid_resolution"
+    title = "Invalid resolution"
+
+
+class NothingToMerge(OMSError):
+    """The target already contains everything the source would bring."""
+
+    status = 409
+    code = "nothing_to_merge"
+    title = "Nothing to merge"
+
+
+class UnrelatedHistories(OMSError):
+    """The two refs share no commit."""
+
+    status = 409
+    code = "unrelated_histories"
+    title = "Unrelated histories"
+
+
+class ProposalNotOpen(OMSError):
+    """The proposal is merged or closed."""
+
+    status = 409
+    code = "proposal_not_open"
+    title = "Proposal not open"
+
+
+class NotMergeable(OMSError):
+    """A merge gate check failed; ``checks`` lists every check and its outcome."""
+
+    status = 409
+    code = "not_mergeable"
+    title = "Proposal not mergeable"
+
+
+class ReviewRefused(OMSError):
+    """The reviewer may not give this verdict (own proposal, or no approve scope)."""
+
+    status = 403
+    code = "review_refused"
+    title = "Review refused"

@@ -134,7 +134,9 @@ class _Merger:
 
     def _items(self, b: list, s: list, t: list, path: str) -> list:
         by_id = [{item["id"]: item for item in side} for side in (b, s, t)]
-        order = [item["id"] for item in t] + [item["id"] for item in s if item["id"] not in by_id[2]]
+        order = [item["id"] for item in t] + [
+            item["id"] for item in s if item["id"] not in by_id[2]
+        ]
         merged = []
         for item_id in order:
             value = self.value(*(side.get(item_id, MISSING) for side in by_id),

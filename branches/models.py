@@ -22,6 +22,9 @@ class BranchPolicy(models.Model):
     compatibility_mode = models.CharField(
         max_length=20, choices=COMPATIBILITY_MODES, default="BACKWARD"
     )
+    base = models.CharField(
+        max_length=100, blank=True, help_text="The branch this one was created from."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.CharField(max_length=200, blank=True)
 
@@ -30,3 +33,72 @@ class BranchPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} ({'protected' if self.protected else 'open'})"
+
+
+class Proposal(models.Model):
+    """A change proposal: bring ``source`` into ``target`` after review."""
+
+    OPEN, MERGED, CLOSED = "open", "merged", "closed"
+    STATES = [(OPEN, "open"), (MERGED, "merged"), (CLOSED, "closed")]
+
+    source = models.CharField(max_length=100)
+    target = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    state = models.CharField(max_length=6, choices=STATES, default=OPEN)
+    author = models.CharField(max_length=200)
+    author_id = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    merged_commit = models.CharField(max_length=200, blank=True)
+    merged_by = models.CharField(max_length=200, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "target"]), models.Index(fields=["source"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title} ({self.source} → {self.target}, {self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.OPEN
+
+
+class Review(models.Model):
+    """A reviewer's verdict on a proposal at one head of its source."""
+
+    APPROVE, REQUEST_CHANGES, COMMENT = "approve", "request_changes", "comment"
+    VERDICTS = [(APPROVE, "approve"), (REQUEST_CHANGES, "request changes"), (COMMENT, "comment")]
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="reviews")
+    reviewer = models.CharField(max_length=200)
+    reviewer_id = models.CharField(max_length=200)
+    verdict = models.CharField(max_length=16, choices=VERDICTS)
+    body = models.TextField(blank=True)
+    source_head = models.CharField(max_length=200, help_text="Source head when reviewed.")
+    dismissed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer}: {self.verdict} on #{self.proposal_id}"
+
+
+class ProposalEvent(models.Model):
+    """Every state change of a proposal, with who and when (read-only history)."""
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    actor = models.CharField(max_length=200)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.proposal_id} {self.action} by {self.actor}"

@@ -1,16 +1,76 @@
-"""Reads of branches."""
+"""Reads of branches and proposals."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from branches.models import BranchPolicy, Proposal
 from ontology.storage import get_store
 from ontology.storage.base import Ref
+from ontology.storage.exceptions import RefNotFound
+
+AHEAD_LIMIT = 1000
 
 
-def branch_list() -> list[Ref]:
+@dataclass(frozen=True)
+class BranchView:
+    """A branch with its policy and where it stands against its base."""
+
+    ref: Ref
+    policy: BranchPolicy
+    ahead: int | None
+    behind: int | None
+    open_proposals: list[int]
+
+
+def branch_list() -> list[BranchView]:
     """Every branch, sorted by name."""
-    return get_store().branches()
+    policies = {p.branch: p for p in BranchPolicy.objects.all()}
+    proposals = list(
+        Proposal.objects.filter(state=Proposal.OPEN).values_list("id", "source", "target")
+    )
+    return [_view(ref, policies, proposals) for ref in get_store().branches()]
 
 
-def branch_get(*, name: str) -> Ref:
+def branch_get(*, name: str) -> BranchView:
     """One branch (``RefNotFound`` → 404)."""
-    return get_store().get_branch(name)
+    ref = get_store().get_branch(name)
+    policies = {p.branch: p for p in BranchPolicy.objects.filter(branch=name)}
+    proposals = list(
+        Proposal.objects.filter(state=Proposal.OPEN).values_list("id", "source", "target")
+    )
+    return _view(ref, policies, proposals)
+
+
+def _view(
+    ref: Ref, policies: dict[str, BranchPolicy], proposals: list[tuple[int, str, str]]
+) -> BranchView:
+    policy = policies.get(ref.name) or BranchPolicy(branch=ref.name)
+    ahead = behind = None
+    if policy.base:
+        store = get_store()
+        try:
+            base_head = store.resolve(policy.base)
+        except RefNotFound:
+            base_head = None
+        if base_head is not None:
+            ahead = count_ahead(ref.head, base_head)
+            behind = count_ahead(base_head, ref.head)
+    mine = sorted(pid for pid, source, target in proposals if ref.name in (source, target))
+    return BranchView(ref, policy, ahead, behind, mine)
+
+
+def count_ahead(head: str, other: str) -> int:
+    """Commits of ``head`` newer than its merge base with ``other`` (at most AHEAD_LIMIT)."""
+    store = get_store()
+    base = store.merge_base(head, other)
+    count, cursor = 0, None
+    while count < AHEAD_LIMIT:
+        page = store.log(head, cursor=cursor, limit=200)
+        for commit in page.commits:
+            if commit.id == base:
+                return count
+            count += 1
+        if not (cursor := page.next_cursor):
+            break
+    return min(count, AHEAD_LIMIT)

@@ -141,7 +141,7 @@ def changes_commit(
                     )
                 if dry_run:
                     return Written(None, before, after, changes)
-                if not changes:
+                if not changes and merge_parent is None:
                     raise InvalidChange("Nothing to commit: the branch already has this content.")
                 info = store.commit(
                     branch,

@@ -1,31 +1,206 @@
-"""Input and output shapes of the branch API."""
+"""Input and output shapes of the branch, merge and proposal API."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from oms_project.serializers import StrictSerializer
+from branches.models import BranchPolicy, Proposal, ProposalEvent, Review
+from oms_project.serializers import StrictCharField, StrictSerializer
 from ontology.storage.base import REF_NAME_MAX
 
 
 class BranchSerializer(serializers.Serializer):
     """A branch as clients see it."""
 
-    name = serializers.CharField()
-    head = serializers.CharField(help_text="The commit the branch points at.")
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    createdBy = serializers.CharField(source="created_by")  # noqa: N815
+    name = serializers.CharField(source="ref.name")
+    head = serializers.CharField(source="ref.head", help_text="The commit the branch points at.")
+    createdAt = serializers.DateTimeField(source="ref.created_at")  # noqa: N815
+    createdBy = serializers.CharField(source="ref.created_by")  # noqa: N815
+    base = serializers.CharField(source="policy.base", help_text="Branch it was created from.")
+    ahead = serializers.IntegerField(allow_null=True, help_text="Commits not in its base.")
+    behind = serializers.IntegerField(allow_null=True, help_text="Base commits not in it.")
+    openProposals = serializers.ListField(child=serializers.IntegerField(), source="open_proposals")  # noqa: N815
+    protected = serializers.BooleanField(source="policy.protected")
+    requiredApprovals = serializers.IntegerField(source="policy.required_approvals")  # noqa: N815
+    compatibilityMode = serializers.CharField(source="policy.compatibility_mode")  # noqa: N815
 
 
 class BranchCreateSerializer(StrictSerializer):
     """``POST /branches/``: ``{name, from}``, a new branch from any ref (default ``main``)."""
 
-    name = serializers.CharField(max_length=REF_NAME_MAX)
+    name = StrictCharField(max_length=REF_NAME_MAX)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
-        fields["from"] = serializers.CharField(
+        fields["from"] = StrictCharField(
             default="main", max_length=200, help_text="Branch, tag or commit id to start from."
         )
         return fields
+
+
+class BranchPolicySerializer(StrictSerializer):
+    """``PATCH /branches/{name}/``: the branch policy (needs branches:admin)."""
+
+    protected = serializers.BooleanField(required=False)
+    requiredApprovals = serializers.IntegerField(  # noqa: N815
+        required=False, min_value=0, max_value=20, source="required_approvals"
+    )
+    compatibilityMode = serializers.ChoiceField(  # noqa: N815
+        [m for m, _ in BranchPolicy.COMPATIBILITY_MODES], required=False,
+        source="compatibility_mode",
+    )  # fmt: skip
+
+
+class ResolutionsField(serializers.DictField):
+    """``{"<elementId>:<path>": "source" | "target" | {"value": ...}}``."""
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(child=serializers.JSONField(), required=False, default=dict, **kwargs)
+
+    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
+        value = super().to_internal_value(data)
+        bad = {
+            key: ["Use 'source', 'target' or {\"value\": ...}."]
+            for key, choice in value.items()
+            if choice not in ("source", "target")
+            and not (isinstance(choice, dict) and set(choice) == {"value"})
+        }
+        if bad:
+            raise serializers.ValidationError(bad)
+        return value
+
+
+class MergeSerializer(StrictSerializer):
+    source = StrictCharField(max_length=200)
+    strategy = serializers.ChoiceField(["merge", "squash"], default="merge")
+    resolutions = ResolutionsField()
+    message = StrictCharField(max_length=5000, required=False, default="")
+    dryRun = serializers.BooleanField(default=False)  # noqa: N815
+
+
+class RebaseSerializer(StrictSerializer):
+    onto = StrictCharField(max_length=200, required=False, help_text="Default: the branch's base.")
+    resolutions = ResolutionsField()
+    dryRun = serializers.BooleanField(default=False)  # noqa: N815
+
+
+class RevertSerializer(StrictSerializer):
+    commit = StrictCharField(max_length=200, required=False)
+    proposal = serializers.IntegerField(required=False, help_text="Revert a merged proposal.")
+    resolutions = ResolutionsField()
+    message = StrictCharField(max_length=5000, required=False, default="")
+    dryRun = serializers.BooleanField(default=False)  # noqa: N815
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        if ("commit" in attrs) == ("proposal" in attrs):
+            raise serializers.ValidationError("Give exactly one of commit or proposal.")
+        return attrs
+
+
+class ResetSerializer(StrictSerializer):
+    to = StrictCharField(max_length=200)
+    expectedHead = StrictCharField(max_length=200, required=False)  # noqa: N815
+
+
+class CommitRefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    parents = serializers.ListField(child=serializers.CharField())
+    author = serializers.CharField()
+    message = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+
+
+class MergeOutcomeSerializer(serializers.Serializer):
+    commit = CommitRefSerializer(source="written.commit", allow_null=True)
+    dryRun = serializers.BooleanField(source="dry_run")  # noqa: N815
+    base = serializers.CharField(help_text="The merge base used.")
+    sourceHead = serializers.CharField(source="source_head")  # noqa: N815
+    targetHead = serializers.CharField(source="target_head")  # noqa: N815
+    changed = serializers.SerializerMethodField()
+
+    def get_changed(self, outcome) -> list[str]:  # type: ignore[no-untyped-def]
+        return sorted(outcome.changes)
+
+
+# -- proposals --------------------------------------------------------------------------------
+
+
+class ProposalCreateSerializer(StrictSerializer):
+    source = StrictCharField(max_length=200)
+    target = StrictCharField(max_length=200, default="main")
+    title = StrictCharField(max_length=300)
+    description = StrictCharField(max_length=20000, required=False, default="", allow_blank=True)
+
+
+class ProposalUpdateSerializer(StrictSerializer):
+    title = StrictCharField(max_length=300, required=False)
+    description = StrictCharField(max_length=20000, required=False, allow_blank=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    sourceHead = serializers.CharField(source="source_head", read_only=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+
+    class Meta:
+        model = Review
+        fields = ["id", "reviewer", "verdict", "body", "sourceHead", "dismissed", "createdAt"]
+
+
+class ReviewCreateSerializer(StrictSerializer):
+    verdict = serializers.ChoiceField([v for v, _ in Review.VERDICTS])
+    body = StrictCharField(max_length=20000, required=False, default="", allow_blank=True)
+
+
+class ProposalEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProposalEvent
+        fields = ["action", "actor", "detail", "at"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)  # noqa: N815
+    mergedCommit = serializers.CharField(source="merged_commit", read_only=True)  # noqa: N815
+    mergedBy = serializers.CharField(source="merged_by", read_only=True)  # noqa: N815
+    mergedAt = serializers.DateTimeField(source="merged_at", read_only=True)  # noqa: N815
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id", "source", "target", "title", "description", "state", "author", "createdAt",
+            "updatedAt", "mergedCommit", "mergedBy", "mergedAt",
+        ]  # fmt: skip
+
+
+class CheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    detail = serializers.CharField()
+    data = serializers.DictField()
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    """A proposal with its reviews, its history and the merge gate as it stands now."""
+
+    reviews = ReviewSerializer(many=True, read_only=True)
+    events = ProposalEventSerializer(many=True, read_only=True)
+    checks = CheckSerializer(many=True, read_only=True)
+    mergeable = serializers.BooleanField(read_only=True)
+
+    class Meta(ProposalSerializer.Meta):
+        fields = [*ProposalSerializer.Meta.fields, "reviews", "events", "checks", "mergeable"]
+
+
+class ProposalMergeSerializer(StrictSerializer):
+    strategy = serializers.ChoiceField(["merge", "squash"], default="merge")
+    resolutions = ResolutionsField()
+    message = StrictCharField(max_length=5000, required=False, default="")
+    dryRun = serializers.BooleanField(default=False)  # noqa: N815
+
+
+class ProposalListQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField([s for s, _ in Proposal.STATES], required=False)
+    source = serializers.CharField(required=False, max_length=200)
+    target = serializers.CharField(required=False, max_length=200)
+    author = serializers.CharField(required=False, max_length=200)

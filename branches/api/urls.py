@@ -1,9 +1,20 @@
-"""Routes of the branch API."""
+"""Routes of the branch and proposal API."""
 
-from rest_framework.routers import SimpleRouter
+from rest_framework.routers import DynamicRoute, SimpleRouter
 
-from branches.api.views import BranchViewSet
+from branches.api.views import BranchViewSet, ProposalViewSet
 
-router = SimpleRouter()
+
+class ActionsFirstRouter(SimpleRouter):
+    """Detail actions before the detail route: a branch name may contain "/", so
+    ``branches/dev/merge/`` must reach the merge action, not a branch named "dev/merge"."""
+
+    routes = sorted(
+        SimpleRouter.routes, key=lambda r: 0 if isinstance(r, DynamicRoute) and r.detail else 1
+    )
+
+
+router = ActionsFirstRouter()
 router.register("branches", BranchViewSet, basename="branch")
+router.register("proposals", ProposalViewSet, basename="proposal")
 urlpatterns = router.urls

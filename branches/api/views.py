@@ -1,60 +1,252 @@
-"""``/api/v1/branches/``: list, create, get and delete branches."""
+"""``/api/v1/branches/`` and ``/api/v1/proposals/``: branches, merges and change proposals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from branches import selectors, services
-from branches.api.serializers import BranchCreateSerializer, BranchSerializer
+from branches import proposals, selectors, services
+from branches.api import serializers as s
+from branches.models import Proposal
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.schema import problems
+from ontology.storage.base import REF_URL_PATTERN
+from ontology.storage.exceptions import InvalidChange
 
-# Branch names may contain "/" (feature/x); routes below /branches/{name}/ list their
-# kinds explicitly, so the name pattern can be lazy without clashing with them.
-BRANCH_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9._/-]*?"
+MERGE_ERRORS = problems(400, 401, 403, 404, 409, 422, 423)
 
 
-class BranchViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Branches of the ontology."""
+def valid(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
-    serializer_class = BranchSerializer
+
+def merged(outcome: services.MergeOutcome) -> Response:
+    code = status.HTTP_200_OK if outcome.dry_run else status.HTTP_201_CREATED
+    return Response(s.MergeOutcomeSerializer(outcome).data, status=code)
+
+
+class BranchViewSet(viewsets.ViewSet):
+    """Branches of the ontology, their policy, and merges between them."""
+
     lookup_field = "name"
-    lookup_value_regex = BRANCH_NAME_PATTERN
-    pagination_class = None
-    required_scopes = {"list": READ, "retrieve": READ, "create": WRITE, "destroy": BRANCH_ADMIN}
+    lookup_value_regex = REF_URL_PATTERN
+    required_scopes = {
+        "list": READ, "retrieve": READ, "create": WRITE, "destroy": BRANCH_ADMIN,
+        "partial_update": BRANCH_ADMIN, "merge": WRITE, "rebase": WRITE, "revert": WRITE,
+        "reset": BRANCH_ADMIN,
+    }  # fmt: skip
 
-    @extend_schema(responses={200: BranchSerializer(many=True), **problems(401, 403)})
+    @extend_schema(responses={200: s.BranchSerializer(many=True), **problems(401, 403)})
     def list(self, request: Request) -> Response:
-        return Response(BranchSerializer(selectors.branch_list(), many=True).data)
+        return Response(s.BranchSerializer(selectors.branch_list(), many=True).data)
 
-    @extend_schema(responses={200: BranchSerializer, **problems(400, 401, 403, 404)})
+    @extend_schema(responses={200: s.BranchSerializer, **problems(400, 401, 403, 404)})
     def retrieve(self, request: Request, name: str) -> Response:
-        return Response(BranchSerializer(selectors.branch_get(name=name)).data)
+        return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
     @extend_schema(
-        request=BranchCreateSerializer,
-        responses={201: BranchSerializer, **problems(400, 401, 403, 404, 409)},
+        request=s.BranchCreateSerializer,
+        responses={201: s.BranchSerializer, **problems(400, 401, 403, 404, 409)},
     )
     def create(self, request: Request) -> Response:
-        payload = BranchCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        branch = services.branch_create(
-            name=payload.validated_data["name"],
-            start=payload.validated_data["from"],
-            actor=request.user,
-        )
-        return Response(BranchSerializer(branch).data, status=status.HTTP_201_CREATED)
+        data = valid(s.BranchCreateSerializer, request.data)
+        services.branch_create(name=data["name"], start=data["from"], actor=request.user)
+        view = selectors.branch_get(name=data["name"])
+        return Response(s.BranchSerializer(view).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.BranchPolicySerializer,
+        responses={200: s.BranchSerializer, **problems(400, 401, 403, 404)},
+    )
+    def partial_update(self, request: Request, name: str) -> Response:
+        data = valid(s.BranchPolicySerializer, request.data)
+        services.branch_policy_update(name=name, changes=data, actor=request.user)
+        return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
     @extend_schema(responses={204: None, **problems(400, 401, 403, 404, 423)})
     def destroy(self, request: Request, name: str) -> Response:
         services.branch_delete(name=name, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Merge another branch into this one",
+        request=s.MergeSerializer, responses={201: s.MergeOutcomeSerializer, **MERGE_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, name: str) -> Response:
+        data = valid(s.MergeSerializer, request.data)
+        return merged(
+            services.branch_merge(
+                source=data["source"],
+                target=name,
+                actor=request.user,
+                strategy=data["strategy"],
+                resolutions=data["resolutions"],
+                message=data["message"],
+                dry_run=data["dryRun"],
+            )  # fmt: skip
+        )
+
+    @extend_schema(
+        summary="Update this branch from its base (or another branch)",
+        request=s.RebaseSerializer, responses={201: s.MergeOutcomeSerializer, **MERGE_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def rebase(self, request: Request, name: str) -> Response:
+        data = valid(s.RebaseSerializer, request.data)
+        onto = data.get("onto") or services.policy_of(name).base
+        if not onto:
+            raise InvalidChange(f"Branch {name!r} has no recorded base: give 'onto'.")
+        return merged(
+            services.branch_rebase(
+                branch=name,
+                onto=onto,
+                actor=request.user,
+                resolutions=data["resolutions"],
+                dry_run=data["dryRun"],
+            )  # fmt: skip
+        )
+
+    @extend_schema(
+        summary="Revert a commit or a merged proposal as a new commit",
+        request=s.RevertSerializer, responses={201: s.MergeOutcomeSerializer, **MERGE_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, name: str) -> Response:
+        data = valid(s.RevertSerializer, request.data)
+        commit = data.get("commit")
+        if "proposal" in data:
+            proposal = get_object_or_404(Proposal, pk=data["proposal"])
+            if proposal.state != Proposal.MERGED:
+                raise InvalidChange(f"Proposal #{proposal.pk} is {proposal.state}, not merged.")
+            commit = proposal.merged_commit
+        return merged(
+            services.branch_revert(
+                branch=name,
+                commit=commit,
+                actor=request.user,
+                resolutions=data["resolutions"],
+                message=data["message"],
+                dry_run=data["dryRun"],
+            )  # fmt: skip
+        )
+
+    @extend_schema(
+        summary="Point this branch at another commit (admins; unprotected branches only)",
+        request=s.ResetSerializer,
+        responses={200: s.BranchSerializer, **problems(400, 401, 403, 404, 409, 423)},
+    )
+    @action(detail=True, methods=["post"])
+    def reset(self, request: Request, name: str) -> Response:
+        data = valid(s.ResetSerializer, request.data)
+        services.branch_reset(
+            branch=name, to=data["to"], actor=request.user, expected_head=data.get("expectedHead")
+        )
+        return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
+
+
+class ProposalViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):  # fmt: skip
+    """Change proposals: source → target, reviewed and gated before they merge."""
+
+    queryset = Proposal.objects.all()
+    serializer_class = s.ProposalSerializer
+    required_scopes = {
+        "list": READ, "retrieve": READ, "create": WRITE, "partial_update": WRITE,
+        "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE,
+    }  # fmt: skip
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action != "list":
+            return Proposal.objects.all()
+        params = valid(s.ProposalListQuerySerializer, self.request.query_params)
+        return Proposal.objects.filter(**params)
+
+    @extend_schema(
+        parameters=[s.ProposalListQuerySerializer],
+        responses={200: s.ProposalSerializer(many=True), **problems(400, 401, 403)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=s.ProposalCreateSerializer,
+        responses={201: s.ProposalSerializer, **problems(400, 401, 403, 404)},
+    )
+    def create(self, request: Request) -> Response:
+        data = valid(s.ProposalCreateSerializer, request.data)
+        proposal = proposals.proposal_open(actor=request.user, **data)
+        return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.ProposalDetailSerializer, **problems(401, 403, 404)})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        proposal = self.get_object()
+        checks = proposals.proposal_checks(proposal=proposal)
+        proposal.checks = [proposals.check_dict(c) for c in checks]
+        proposal.mergeable = all(c.passed for c in checks)
+        return Response(s.ProposalDetailSerializer(proposal).data)
+
+    @extend_schema(
+        request=s.ProposalUpdateSerializer,
+        responses={200: s.ProposalSerializer, **problems(400, 401, 403, 404, 409)},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = valid(s.ProposalUpdateSerializer, request.data)
+        proposal = proposals.proposal_update(
+            proposal=self.get_object(), changes=data, actor=request.user
+        )
+        return Response(s.ProposalSerializer(proposal).data)
+
+    @extend_schema(
+        methods=["GET"], responses={200: s.ReviewSerializer(many=True), **problems(401, 403, 404)}
+    )
+    @extend_schema(
+        methods=["POST"], request=s.ReviewCreateSerializer,
+        responses={201: s.ReviewSerializer, **problems(400, 401, 403, 404, 409)},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"])
+    def reviews(self, request: Request, pk: str) -> Response:
+        proposal = self.get_object()
+        if request.method == "GET":
+            return Response(s.ReviewSerializer(proposal.reviews.all(), many=True).data)
+        data = valid(s.ReviewCreateSerializer, request.data)
+        review = proposals.proposal_review(proposal=proposal, actor=request.user, **data)
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ProposalMergeSerializer,
+        responses={201: s.MergeOutcomeSerializer, 200: s.MergeOutcomeSerializer, **MERGE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        data = valid(s.ProposalMergeSerializer, request.data)
+        outcome = proposals.proposal_merge(
+            proposal=self.get_object(), actor=request.user, strategy=data["strategy"],
+            resolutions=data["resolutions"], message=data["message"], dry_run=data["dryRun"],
+        )  # fmt: skip
+        return merged(outcome)
+
+    @extend_schema(
+        request=None, responses={200: s.ProposalSerializer, **problems(401, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        proposal = proposals.proposal_close(proposal=self.get_object(), actor=request.user)
+        return Response(s.ProposalSerializer(proposal).data)
+
+    @extend_schema(
+        request=None, responses={200: s.ProposalSerializer, **problems(401, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        proposal = proposals.proposal_reopen(proposal=self.get_object(), actor=request.user)
+        return Response(s.ProposalSerializer(proposal).data)

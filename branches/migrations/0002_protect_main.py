@@ -9,5 +9,5 @@ def protect_main(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("branches", "0001_policy")]
+    dependencies = [("branches", "0001_initial")]
     operations = [migrations.RunPython(protect_main, migrations.RunPython.noop)]

@@ -2,10 +2,10 @@
 
 from django.urls import re_path
 
-from branches.api.views import BRANCH_NAME_PATTERN
 from ontology.api.views import ELEMENT_VIEWSETS, CommitViewSet
+from ontology.storage.base import REF_URL_PATTERN
 
-BRANCH = rf"^branches/(?P<branch>{BRANCH_NAME_PATTERN})"
+BRANCH = rf"^branches/(?P<branch>{REF_URL_PATTERN})"
 API_NAME = r"(?P<api_name>[^/]+)"
 
 urlpatterns = [

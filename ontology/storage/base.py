@@ -26,6 +26,8 @@ Document = dict[str, Any]
 # ".lock" or ".", nothing that could be read as a path segment or a commit id prefix).
 REF_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 REF_NAME_MAX = 100
+#: A ref name inside a URL path; lazy, so that routes below /branches/{name}/ still match.
+REF_URL_PATTERN = r"[A-Za-z][A-Za-z0-9._/-]*?"
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 DOC_ID_MAX = 200
 
@@ -188,8 +190,9 @@ class VersionedStore(abc.ABC):
     ) -> CommitInfo:
         """Apply ``changes`` to ``branch`` as one new commit and move the branch to it.
 
-        ``merge_parent`` makes a merge commit whose second parent is that commit. Raises
-        ``InvalidChange`` (bad documents, duplicate ids, empty change set),
+        ``merge_parent`` makes a merge commit whose second parent is that commit; only a
+        merge commit may have an empty change set. Raises ``InvalidChange`` (bad documents,
+        duplicate ids, empty change set),
         ``DocumentNotFound`` (deleting a missing document), ``HeadMoved`` (stale
         ``expected_head``) and ``RefNotFound``; on any error nothing is written.
         """
@@ -307,8 +310,11 @@ def validate_doc_id(doc_id: object) -> str:
     return doc_id
 
 
-def validate_changes(changes: Iterable[Change]) -> list[Change]:
-    """Check a change set (types, ids, JSON-ness, no duplicates) before any write."""
+def validate_changes(changes: Iterable[Change], *, allow_empty: bool = False) -> list[Change]:
+    """Check a change set (types, ids, JSON-ness, no duplicates) before any write.
+
+    Only a merge commit (``allow_empty``) may change nothing: it still records the merge.
+    """
     checked: list[Change] = []
     seen: set[str] = set()
     for index, change in enumerate(changes):
@@ -328,7 +334,7 @@ def validate_changes(changes: Iterable[Change]) -> list[Change]:
             raise InvalidChange(f"changes[{index}]: document {change.doc_id!r} changed twice.")
         seen.add(change.doc_id)
         checked.append(change)
-    if not checked:
+    if not checked and not allow_empty:
         raise InvalidChange("A commit needs at least one change.")
     return checked
 

@@ -426,3 +426,14 @@ def test_reset_moves_a_branch_back_and_keeps_the_commits(store):
     with pytest.raises(RefNotFound):
         store.reset_branch("dev", to="0" * 64)
     assert store.resolve("dev") == first.id
+
+
+def test_a_merge_commit_may_change_nothing(store):
+    put(store, "main", doc("a"))
+    store.create_branch("side", start="main")
+    side = put(store, "side", doc("b"))
+    put(store, "main", doc("b"))  # main already has what side brings
+    merge = store.commit("main", [], author="a", message="merge side", merge_parent="side")
+    assert merge.parents[1] == side.id
+    assert store.changes(merge.parents[0], merge.id) == []
+    assert store.merge_base("main", "side") == side.id

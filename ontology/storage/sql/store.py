@@ -178,7 +178,7 @@ class SQLStore(VersionedStore):
         merge_parent: str | None = None,
     ) -> CommitInfo:
         base.validate_ref_name(branch)
-        checked = base.validate_changes(changes)
+        checked = base.validate_changes(changes, allow_empty=merge_parent is not None)
         blobs = {
             c.doc_id: (*self.objects.encode(DOC, c.document), c.document)
             for c in checked

@@ -233,7 +233,7 @@ class TerminusDBStore(VersionedStore):
         merge_parent: str | None = None,
     ) -> CommitInfo:
         base.validate_ref_name(branch)
-        checked = base.validate_changes(changes)
+        checked = base.validate_changes(changes, allow_empty=merge_parent is not None)
         merge_id = self.resolve(merge_parent) if merge_parent is not None else None
         query = _write_query(checked)
         text = encode_message(message, merge_id)

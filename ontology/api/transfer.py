@@ -1,0 +1,211 @@
+"""``/api/v1/branches/{branch}/export/`` and ``/import/``: a whole branch as a bundle or Turtle.
+
+``?format=`` names the data format of the body (``json``: the lossless OMS bundle,
+``turtle``: OWL/RDFS), not a DRF renderer, so these views pick their renderer themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import BaseParser, JSONParser, get_encoding
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from integrations.user_service.principal import READ, WRITE
+from ontology import bundles, turtle
+from ontology.api.views import COMMIT_MESSAGE, PROBLEM, WRITE_ERRORS, commit_message, query
+from ontology.transfer_errors import InvalidBundle, InvalidTurtle
+
+TURTLE = "text/turtle"
+FORMATS = ["json", "turtle"]
+
+
+class TurtleParser(BaseParser):
+    """A ``text/turtle`` body as text (the import parses it with rdflib)."""
+
+    media_type = TURTLE
+
+    def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[no-untyped-def]
+        encoding = get_encoding(parser_context or {})
+        try:
+            return stream.read().decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"The Turtle body is not {encoding}: {exc}") from None
+
+
+class TurtleRenderer(BaseRenderer):
+    """Turtle text as it is."""
+
+    media_type = TURTLE
+    format = "turtle"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:  # type: ignore[no-untyped-def]
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
+
+
+class DataFormatNegotiation(DefaultContentNegotiation):
+    """Picks the renderer named by ``?format=`` (the data format), else the first one."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):  # type: ignore[no-untyped-def]
+        wanted = request.query_params.get("format", "json")
+        renderer = next((r for r in renderers if r.format == wanted), renderers[0])
+        return renderer, renderer.media_type
+
+
+# -- shapes -----------------------------------------------------------------------------------
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(FORMATS, default="json")
+    at = serializers.CharField(
+        required=False, max_length=200, help_text="A commit id, a tag or an ISO-8601 time."
+    )
+
+
+class ImportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        FORMATS, required=False, help_text="Default: turtle for a text/turtle body, else json."
+    )
+    mode = serializers.ChoiceField(
+        bundles.MODES,
+        default="merge",
+        help_text="merge: add and update; replace: also delete what the import does not hold.",
+    )
+    dryRun = serializers.BooleanField(  # noqa: N815
+        default=False, help_text="Report what would change; write nothing."
+    )
+
+
+class BundleSerializer(serializers.Serializer):
+    """The OMS bundle: every element of a branch, exactly as stored."""
+
+    format = serializers.ChoiceField([bundles.FORMAT])
+    formatVersion = serializers.IntegerField(min_value=1, max_value=1)  # noqa: N815
+    branch = serializers.CharField(required=False)
+    commit = serializers.CharField(required=False)
+    exportedAt = serializers.DateTimeField(required=False)  # noqa: N815
+    elements = serializers.ListField(
+        child=serializers.DictField(), help_text="Elements sorted by kind then apiName."
+    )
+
+
+class FindingSerializer(serializers.Serializer):
+    subject = serializers.CharField(help_text="The IRI the finding is about.")
+    reason = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    branch = serializers.CharField()
+    format = serializers.ChoiceField(FORMATS)
+    mode = serializers.ChoiceField(bundles.MODES)
+    dryRun = serializers.BooleanField()  # noqa: N815
+    base = serializers.CharField(help_text="The branch head the import was planned on.")
+    commit = serializers.CharField(
+        allow_null=True, help_text="The new commit; null for a dry run or when nothing changed."
+    )
+    created = serializers.ListField(child=serializers.CharField(), help_text="kind/apiName")
+    updated = serializers.ListField(child=serializers.CharField())
+    renamed = serializers.ListField(child=serializers.CharField(), help_text="kind/old -> new")
+    deleted = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.ListField(child=serializers.CharField())
+    cascaded = serializers.ListField(
+        child=serializers.CharField(), help_text="Rewritten because an element they name was renamed."
+    )
+    warnings = FindingSerializer(many=True, help_text="Assumptions the Turtle mapping made.")
+    unmapped = FindingSerializer(many=True, help_text="What the Turtle mapping left out.")
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+class BranchExportViewSet(viewsets.ViewSet):
+    """``GET /branches/{branch}/export/``: the whole branch as a bundle or as Turtle."""
+
+    renderer_classes = [JSONRenderer, TurtleRenderer]
+    content_negotiation_class = DataFormatNegotiation
+    required_scopes = {"export": READ}
+
+    @extend_schema(
+        tags=["import/export"],
+        summary="Export the branch (JSON bundle or OWL/RDFS Turtle)",
+        operation_id="branch_export",
+        parameters=[ExportQuerySerializer],
+        responses={
+            (200, "application/json"): BundleSerializer,
+            (200, TURTLE): OpenApiTypes.STR,
+            400: PROBLEM,
+            404: PROBLEM,
+        },
+    )
+    def export(self, request: Request, branch: str) -> Response:
+        params = query(ExportQuerySerializer, request)
+        if params["format"] == "turtle":
+            body: Any = turtle.turtle_export(branch=branch, at=params.get("at"))
+            commit = body.split("at commit ", 1)[1].split(".", 1)[0]
+        else:
+            body = bundles.bundle_export(branch=branch, at=params.get("at"))
+            commit = body["commit"]
+        response = Response(body)
+        response["X-Commit-Id"] = commit
+        return response
+
+
+class BranchImportViewSet(viewsets.ViewSet):
+    """``POST /branches/{branch}/import/``: apply a bundle or Turtle as one checked commit."""
+
+    parser_classes = [JSONParser, TurtleParser]
+    content_negotiation_class = DataFormatNegotiation
+    required_scopes = {"create": WRITE}
+
+    @extend_schema(
+        tags=["import/export"],
+        summary="Import a JSON bundle or OWL/RDFS Turtle into the branch (one commit)",
+        operation_id="branch_import",
+        parameters=[ImportQuerySerializer, COMMIT_MESSAGE],
+        request={"application/json": BundleSerializer, TURTLE: OpenApiTypes.STR},
+        responses={
+            201: ImportReportSerializer,
+            200: OpenApiResponse(
+                ImportReportSerializer, description="A dry run, or nothing to change."
+            ),
+            **WRITE_ERRORS,
+        },
+    )
+    def create(self, request: Request, branch: str) -> Response:
+        params = query(ImportQuerySerializer, request)
+        data_format = params.get("format") or (
+            "turtle" if request.content_type.startswith(TURTLE) else "json"
+        )
+        options = {
+            "branch": branch,
+            "actor": request.user,
+            "message": commit_message(request, ""),
+            "mode": params["mode"],
+            "dry_run": params["dryRun"],
+        }
+        if data_format == "turtle":
+            report = turtle.turtle_import(text=_turtle_text(request), **options)
+        else:
+            report = bundles.bundle_import(bundle=_bundle_data(request), **options)
+        code = status.HTTP_201_CREATED if report.commit else status.HTTP_200_OK
+        return Response(report.as_dict(), status=code)
+
+
+def _turtle_text(request: Request) -> str:
+    if not request.content_type.startswith(TURTLE) or not isinstance(request.data, str):
+        raise InvalidTurtle(f"Send the Turtle with Content-Type: {TURTLE}.")
+    return request.data
+
+
+def _bundle_data(request: Request) -> Any:
+    if request.content_type.startswith(TURTLE):
+        raise InvalidBundle("A text/turtle body needs ?format=turtle.")
+    return request.data
