@@ -24,6 +24,7 @@ from branches.exceptions import (
     UnrelatedHistories,
 )
 from branches.models import Proposal, ProposalEvent, Review
+from history.services import audit_event_record
 from integrations.user_service.principal import APPROVE, SYSTEM, Principal
 from ontology.exceptions import IntegrityFailed
 from ontology.storage import get_store
@@ -150,10 +151,9 @@ def dismiss_stale_approvals(proposal: Proposal) -> str:
         for review in stale.select_for_update():
             review.dismissed = True
             review.save(update_fields=["dismissed"])
-            ProposalEvent.objects.create(
-                proposal=proposal, action="approval_dismissed", actor="system",
-                detail={"review": review.pk, "reviewer": review.reviewer,
-                        "reviewedHead": review.source_head, "sourceHead": head},
+            _event(
+                proposal, "approval_dismissed", SYSTEM, review=review.pk,
+                reviewer=review.reviewer, reviewedHead=review.source_head, sourceHead=head,
             )  # fmt: skip
     return head
 
@@ -268,9 +268,17 @@ def _must_be_open(proposal: Proposal) -> None:
 
 
 def _event(proposal: Proposal, action: str, actor: Principal, **detail: Any) -> ProposalEvent:
-    return ProposalEvent.objects.create(
+    """Record a state change on the proposal and announce it (one transaction)."""
+    event = ProposalEvent.objects.create(
         proposal=proposal, action=action, actor=actor.username, detail=detail
     )
+    audit_event_record(
+        type=f"oms.proposal.{action}", subject=f"proposals/{proposal.pk}", actor=actor,
+        branch=proposal.target, commit=str(detail.get("commit", "")),
+        data={"proposal": proposal.pk, "source": proposal.source, "target": proposal.target,
+              "title": proposal.title, "state": proposal.state, **detail},
+    )  # fmt: skip
+    return event
 
 
 def check_dict(check: CheckResult) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from branches.exceptions import (
     UnrelatedHistories,
 )
 from branches.models import BranchPolicy
+from history.services import audit_event_record
 from integrations.user_service.principal import Principal
 from ontology.catalog import Catalog, catalogs
 from ontology.kinds import KINDS
@@ -51,6 +52,7 @@ def branch_create(*, name: str, start: str, actor: Principal) -> Ref:
         ref = store.create_branch(name, start=start, author=actor.username)
         base = start if start in {b.name for b in store.branches()} else ""
         BranchPolicy.objects.update_or_create(branch=name, defaults={"base": base})
+        _announce("oms.branch.created", name, actor, head=ref.head, start=start)
     return ref
 
 
@@ -72,8 +74,10 @@ def branch_delete(*, name: str, actor: Principal) -> None:
             proposals=sorted(set(open_ids)),
         )
     with transaction.atomic():
+        head = store.get_branch(name).head
         store.delete_branch(name)
         BranchPolicy.objects.filter(branch=name).delete()
+        _announce("oms.branch.deleted", name, actor, head=head)
 
 
 def policy_of(branch: str) -> BranchPolicy:
@@ -88,7 +92,11 @@ def branch_policy_update(*, name: str, changes: dict[str, Any], actor: Principal
     for field, value in changes.items():
         setattr(policy, field, value)
     policy.updated_by = actor.username
-    policy.save()
+    with transaction.atomic():
+        policy.save()
+        _announce(
+            "oms.branch.policyChanged", name, actor, **{k: str(v) for k, v in changes.items()}
+        )
     return policy
 
 
@@ -176,11 +184,17 @@ def branch_merge(
             raise NothingToMerge(f"{target!r} already contains everything in {source!r}.")
         return result.changes
 
-    written = changes_commit(
-        branch=target, actor=actor, plan=plan, dry_run=dry_run,
-        message=message or f"Merge {source} into {target}",
-        merge_parent=source_head if strategy == "merge" else None,
-    )  # fmt: skip
+    with transaction.atomic():
+        written = changes_commit(
+            branch=target, actor=actor, plan=plan, dry_run=dry_run,
+            message=message or f"Merge {source} into {target}",
+            merge_parent=source_head if strategy == "merge" else None,
+        )  # fmt: skip
+        if written.commit is not None:
+            _announce(
+                "oms.branch.merged", target, actor, commit=written.commit.id, source=source,
+                sourceHead=source_head, strategy=strategy, elements=len(written.changes),
+            )  # fmt: skip
     return MergeOutcome(
         written=written, base=outcome["base"], source_head=source_head,
         target_head=outcome["target_head"], conflicts=[], changes=written.changes,
@@ -266,6 +280,19 @@ def branch_reset(
     *, branch: str, to: str, actor: Principal, expected_head: str | None = None
 ) -> Ref:
     """Point an unprotected branch at another commit (admins only; nothing is deleted)."""
-    if branch == get_store().default_branch or policy_of(branch).protected:
+    store = get_store()
+    if branch == store.default_branch or policy_of(branch).protected:
         raise BranchProtected(f"Branch {branch!r} is protected and cannot be reset.")
-    return get_store().reset_branch(branch, to=to, expected_head=expected_head)
+    with transaction.atomic():
+        before = store.get_branch(branch).head
+        ref = store.reset_branch(branch, to=to, expected_head=expected_head)
+        _announce("oms.branch.reset", branch, actor, head=ref.head, previousHead=before)
+    return ref
+
+
+def _announce(type_: str, branch: str, actor: Principal, **data: Any) -> None:
+    """Record a branch event in the audit outbox (in the caller's transaction)."""
+    audit_event_record(
+        type=type_, subject=f"branches/{branch}", actor=actor, branch=branch,
+        commit=str(data.get("commit") or data.get("head") or ""), data={"branch": branch, **data},
+    )  # fmt: skip

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 #: The id of the request being served in this context ("-" outside requests).
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+#: The client address of the request being served ("" outside requests); audit events record it.
+client_address_var: contextvars.ContextVar[str] = contextvars.ContextVar("client", default="")
 
 
 class RequestIdFilter(logging.Filter):

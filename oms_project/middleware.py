@@ -8,9 +8,10 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from oms_project.logging import request_id_var
+from oms_project.logging import client_address_var, request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -27,6 +28,7 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request.id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
         token = request_id_var.set(request.id)  # type: ignore[attr-defined]
+        client_token = client_address_var.set(client_address(request))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -46,3 +48,13 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+            client_address_var.reset(client_token)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: ``X-Forwarded-For``'s first hop only behind a trusted proxy."""
+    if settings.OMS_TRUST_PROXY:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:100]
+    return request.META.get("REMOTE_ADDR", "")[:100]

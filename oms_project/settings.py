@@ -255,6 +255,22 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
 }
 
+# -- audit events -----------------------------------------------------------------------------
+# Events are always written to the outbox; they are delivered when AUDIT_SERVICE_URL is set.
+AUDIT_SERVICE_URL = env_str("AUDIT_SERVICE_URL").rstrip("/")
+OMS_AUDIT_SOURCE = env_str("OMS_AUDIT_SOURCE", "/oms")
+OMS_AUDIT_MAX_ATTEMPTS = env_int("OMS_AUDIT_MAX_ATTEMPTS", 8)
+OMS_AUDIT_BATCH_SIZE = env_int("OMS_AUDIT_BATCH_SIZE", 100)
+OMS_AUDIT_TIMEOUT = env_float("OMS_AUDIT_TIMEOUT", 5.0)
+OMS_AUDIT_BACKOFF_BASE = env_float("OMS_AUDIT_BACKOFF_BASE", 1.0)
+OMS_AUDIT_BACKOFF_MAX = env_float("OMS_AUDIT_BACKOFF_MAX", 300.0)
+OMS_AUDIT_SWEEP_INTERVAL = env_float("OMS_AUDIT_SWEEP_INTERVAL", 30.0)
+OMS_TRUST_PROXY = env_bool("OMS_TRUST_PROXY", False)
+CELERY_BEAT_SCHEDULE["audit-sweep"] = {
+    "task": "history.audit_deliver",
+    "schedule": OMS_AUDIT_SWEEP_INTERVAL,
+}
+
 # -- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("OMS_LOG_LEVEL", "INFO")
 LOGGING = {

@@ -1,0 +1,42 @@
+"""Prometheus metrics of audit delivery (served at /metrics)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import REGISTRY, Collector
+
+DELIVERED = Counter("oms_audit_events_delivered_total", "Audit events delivered.")
+FAILED = Counter(
+    "oms_audit_delivery_failures_total", "Audit events that failed a delivery attempt.", ["kind"]
+)
+
+
+class BacklogCollector(Collector):
+    """Counts the outbox by state at scrape time."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db import DatabaseError
+        from django.db.models import Count
+
+        from history.models import AuditEvent
+
+        gauge = GaugeMetricFamily(
+            "oms_audit_events", "Audit events in the outbox by state.", labels=["state"]
+        )
+        try:
+            counts = dict(AuditEvent.objects.values_list("state").annotate(n=Count("pk")))
+        except DatabaseError:
+            return
+        for state, _ in AuditEvent.STATES:
+            gauge.add_metric([state], counts.get(state, 0))
+        yield gauge
+
+
+def register() -> None:
+    """Register the backlog collector once."""
+    if not getattr(register, "done", False):
+        REGISTRY.register(BacklogCollector())
+        register.done = True  # type: ignore[attr-defined]

@@ -1,0 +1,67 @@
+"""The audit outbox: one row per event, written in the transaction of the change."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """A CloudEvents 1.0 event waiting for, or done with, delivery to the Audit Service."""
+
+    PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+    STATES = [(PENDING, "pending"), (DELIVERED, "delivered"), (DEAD, "dead")]
+
+    # The delivery order (a per-database sequence); the id is the stable CloudEvents id.
+    sequence = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=100)
+    subject = models.CharField(max_length=300, blank=True)
+    time = models.DateTimeField()
+    branch = models.CharField(max_length=100, blank=True)
+    commit = models.CharField(max_length=200, blank=True)
+    actor = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict)
+    state = models.CharField(max_length=9, choices=STATES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["state", "sequence"], name="history_audit_state_seq"),
+            models.Index(fields=["branch", "sequence"], name="history_audit_branch_seq"),
+            models.Index(fields=["type"], name="history_audit_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.subject} ({self.state})"
+
+
+class CommitProposal(models.Model):
+    """Which merged proposal brought a commit into its target (for blame)."""
+
+    commit = models.CharField(max_length=200)
+    proposal_id = models.PositiveIntegerField()
+    target = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commit", "target"], name="history_commit_proposal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commit[:12]} via #{self.proposal_id} into {self.target}"
+
+
+class DeliveryLock(models.Model):
+    """A row whose lock lets exactly one worker deliver at a time (keeps events in order)."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,179 @@
+"""Writes of the history app: audit events into the outbox, and their delivery."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from history.events import cloudevent
+from history.metrics import DELIVERED, FAILED
+from history.models import AuditEvent
+from integrations.audit_service.client import send_batch
+from integrations.exceptions import ServiceRejected, ServiceUnavailable
+from oms_project.logging import client_address_var, request_id_var
+
+logger = logging.getLogger("oms.audit")
+
+
+def audit_event_record(
+    *,
+    type: str,
+    subject: str,
+    actor: Any,
+    data: dict[str, Any],
+    branch: str = "",
+    commit: str = "",
+    event_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """Write one event into the outbox, in the caller's transaction; delivery follows commit."""
+    from history.tasks import audit_deliver
+
+    event = AuditEvent.objects.create(
+        id=event_id or uuid.uuid4(),
+        type=type,
+        subject=subject,
+        time=timezone.now(),
+        branch=branch,
+        commit=commit,
+        actor=getattr(actor, "username", str(actor or "")),
+        data={
+            **data,
+            "actor": _actor(actor),
+            "requestId": request_id_var.get(),
+            "clientAddress": client_address_var.get(),
+        },
+    )
+    if settings.AUDIT_SERVICE_URL:
+        transaction.on_commit(audit_deliver.delay, robust=True)
+    return event
+
+
+def _actor(actor: Any) -> dict[str, Any]:
+    if hasattr(actor, "as_actor"):
+        return actor.as_actor()
+    return {"id": str(actor or ""), "username": str(actor or ""), "tenant": ""}
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    delivered: int = 0
+    dead: int = 0
+    failed: int = 0
+    retry_in: float | None = None  # seconds until the next attempt is due, if any
+
+
+def audit_events_deliver(*, batch_size: int | None = None) -> DeliveryReport:
+    """Deliver pending events in order until none is due; one deliverer at a time.
+
+    A batch the Audit Service rejects (4xx) is retried one event at a time, so one bad
+    event is dead-lettered alone. Transient failures back off exponentially with jitter;
+    after ``OMS_AUDIT_MAX_ATTEMPTS`` the events go to the dead-letter state.
+    """
+    report = DeliveryReport()
+    if not settings.AUDIT_SERVICE_URL:
+        return report
+    size = batch_size or settings.OMS_AUDIT_BATCH_SIZE
+    with transaction.atomic():
+        if not _claim_deliverer():
+            return report  # another worker is delivering; it runs until nothing is due
+        while True:
+            batch = list(
+                AuditEvent.objects.filter(state=AuditEvent.PENDING).order_by("sequence")[:size]
+            )
+            if not batch:
+                return report
+            due = batch[0].next_attempt_at
+            if due and due > timezone.now():
+                report.retry_in = (due - timezone.now()).total_seconds()
+                return report  # order: nothing overtakes the oldest pending event
+            if not _send(batch, report):
+                return report
+
+
+def _claim_deliverer() -> bool:
+    from history.models import DeliveryLock
+
+    lock, _ = DeliveryLock.objects.get_or_create(name="audit")
+    return bool(list(DeliveryLock.objects.select_for_update(skip_locked=True).filter(pk=lock.pk)))
+
+
+def _send(batch: list[AuditEvent], report: DeliveryReport) -> bool:
+    """Send one batch; True when it is done with (delivered or dead), False to stop."""
+    try:
+        send_batch([cloudevent(e) for e in batch])
+    except ServiceRejected as exc:
+        if len(batch) > 1:
+            return all(_send([event], report) for event in batch)
+        _dead(batch, str(exc), report)
+        return True
+    except ServiceUnavailable as exc:
+        _retry_later(batch, str(exc), report)
+        return False
+    now = timezone.now()
+    AuditEvent.objects.filter(pk__in=[e.pk for e in batch]).update(
+        state=AuditEvent.DELIVERED, delivered_at=now, last_error=""
+    )
+    for event in batch:
+        event.state = AuditEvent.DELIVERED
+    report.delivered += len(batch)
+    DELIVERED.inc(len(batch))
+    return True
+
+
+def _dead(batch: list[AuditEvent], error: str, report: DeliveryReport) -> None:
+    AuditEvent.objects.filter(pk__in=[e.pk for e in batch]).update(
+        state=AuditEvent.DEAD, last_error=error[:2000], next_attempt_at=None
+    )
+    report.dead += len(batch)
+    FAILED.labels(kind="permanent").inc(len(batch))
+    logger.error(
+        "audit events dead-lettered: %s", error, extra={"events": [str(e.id) for e in batch]}
+    )
+
+
+def _retry_later(batch: list[AuditEvent], error: str, report: DeliveryReport) -> None:
+    attempts = batch[0].attempts + 1
+    FAILED.labels(kind="transient").inc(len(batch))
+    report.failed += len(batch)
+    if attempts >= settings.OMS_AUDIT_MAX_ATTEMPTS:
+        for event in batch:
+            event.attempts = attempts
+        _dead(batch, f"gave up after {attempts} attempts: {error}", report)
+        return
+    delay = min(
+        settings.OMS_AUDIT_BACKOFF_MAX, settings.OMS_AUDIT_BACKOFF_BASE * 2 ** (attempts - 1)
+    )
+    delay = random.uniform(delay / 2, delay)  # jitter: many OMS workers do not retry in step
+    AuditEvent.objects.filter(pk__in=[e.pk for e in batch]).update(
+        attempts=attempts,
+        last_error=error[:2000],
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    report.retry_in = delay
+    logger.warning(
+        "audit delivery failed (attempt %d), retrying in %.1fs: %s", attempts, delay, error
+    )
+
+
+def audit_events_redeliver(*, ids: list[int] | None = None) -> int:
+    """Put dead letters (all, or those sequences) back to pending; delivery follows."""
+    from history.tasks import audit_deliver
+
+    dead = AuditEvent.objects.filter(state=AuditEvent.DEAD)
+    if ids:
+        dead = dead.filter(pk__in=ids)
+    with transaction.atomic():
+        count = dead.update(state=AuditEvent.PENDING, attempts=0, next_attempt_at=None)
+        if count and settings.AUDIT_SERVICE_URL:
+            transaction.on_commit(audit_deliver.delay, robust=True)
+    return count

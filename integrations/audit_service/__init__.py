@@ -1,0 +1,1 @@
+"""The Audit Service integration: delivering CloudEvents batches."""

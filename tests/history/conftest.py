@@ -1,0 +1,1 @@
+from tests.ontology.conftest import curator, dev  # noqa: F401
