@@ -24,7 +24,8 @@ from branches.exceptions import (
     UnrelatedHistories,
 )
 from branches.models import Proposal, ProposalEvent, Review
-from history.services import audit_event_record
+from history.models import CommitProposal
+from history.services import audit_event_record, commit_proposals_record
 from integrations.user_service.principal import APPROVE, SYSTEM, Principal
 from ontology.exceptions import IntegrityFailed
 from ontology.storage import get_store
@@ -236,6 +237,14 @@ def proposal_merge(
             locked.merged_at = timezone.now()
             locked.save()
             _event(locked, "merged", actor, commit=locked.merged_commit, strategy=strategy)
+            commit_proposals_record(
+                proposal_id=locked.pk, target=locked.target, source_head=outcome.source_head,
+                base=outcome.base,
+            )  # fmt: skip
+            CommitProposal.objects.get_or_create(
+                commit=locked.merged_commit, target=locked.target,
+                defaults={"proposal_id": locked.pk},
+            )  # fmt: skip
             proposal.refresh_from_db()
     return outcome
 

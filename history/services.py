@@ -177,3 +177,30 @@ def audit_events_redeliver(*, ids: list[int] | None = None) -> int:
         if count and settings.AUDIT_SERVICE_URL:
             transaction.on_commit(audit_deliver.delay, robust=True)
     return count
+
+
+PROPOSAL_COMMITS_LIMIT = 1000
+
+
+def commit_proposals_record(*, proposal_id: int, target: str, source_head: str, base: str) -> int:
+    """Remember which commits a merged proposal brought into ``target`` (for blame)."""
+    from history.models import CommitProposal
+    from ontology.storage import get_store
+
+    store = get_store()
+    commits: list[str] = []
+    cursor = None
+    while len(commits) < PROPOSAL_COMMITS_LIMIT:
+        page = store.log(source_head, cursor=cursor, limit=200)
+        ids = [c.id for c in page.commits]
+        if base in ids:
+            commits += ids[: ids.index(base)]
+            break
+        commits += ids
+        if not (cursor := page.next_cursor):
+            break
+    CommitProposal.objects.bulk_create(
+        [CommitProposal(commit=c, proposal_id=proposal_id, target=target) for c in commits],
+        ignore_conflicts=True,
+    )
+    return len(commits)

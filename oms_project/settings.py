@@ -218,6 +218,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStateEnum": "branches.models.Proposal.STATES",
+        "AuditEventStateEnum": "history.models.AuditEvent.STATES",
+    },
 }
 
 # -- identity ---------------------------------------------------------------------------------

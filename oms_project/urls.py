@@ -14,8 +14,8 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/auth/", include("integrations.urls")),
     path("api/v1/", include("ontology.api.urls")),
-    path("api/v1/", include("branches.api.urls")),
     path("api/v1/", include("history.api.urls")),
+    path("api/v1/", include("branches.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

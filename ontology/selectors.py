@@ -11,7 +11,7 @@ from ontology.catalog import Catalog, catalogs
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.kinds import KINDS
 from ontology.storage import get_store
-from ontology.storage.base import Document
+from ontology.storage.base import CommitInfo, Document, LogPage
 from ontology.storage.exceptions import RefNotFound
 
 TIME_HINTS = ("T", " ", ":")
@@ -126,3 +126,51 @@ KIND_FILTERS = {
     "value-types": {"baseType": lambda d, v: d["baseType"].get("type") == v},
     "groups": {},
 }
+
+
+SCAN_LIMIT = 10_000  # commits one filtered log request looks at, at most
+
+
+def commit_log(
+    *,
+    branch: str,
+    limit: int = 50,
+    cursor: str | None = None,
+    author: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    element: str | None = None,
+) -> LogPage:
+    """The branch log newest first, filtered by author, time range or element.
+
+    Filtering pages through the store log asking only for as many commits as are still
+    missing, so a page never skips a match; a request scans at most ``SCAN_LIMIT`` commits.
+    """
+    store = get_store()
+    head = store.get_branch(branch).head
+    doc_id = None
+    if element:
+        kind, _, api_name = element.partition("/")
+        if kind not in KINDS:
+            raise ElementNotFound(f"Unknown kind {kind!r}.")
+        doc_id = element_get(catalog=catalogs(store).at(head), kind=kind, api_name=api_name)["id"]
+    found: list[CommitInfo] = []
+    scanned = 0
+    while len(found) < limit and scanned < SCAN_LIMIT:
+        page = store.log(head, doc_id=doc_id, cursor=cursor, limit=limit - len(found))
+        scanned += len(page.commits)
+        found += [c for c in page.commits if _matches(c, author, since, until)]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return LogPage(found, cursor)
+
+
+def _matches(
+    commit: CommitInfo, author: str | None, since: datetime | None, until: datetime | None
+) -> bool:
+    return (
+        (author is None or commit.author == author)
+        and (since is None or commit.timestamp >= since)
+        and (until is None or commit.timestamp <= until)
+    )

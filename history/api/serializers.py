@@ -40,3 +40,30 @@ class AuditEventQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     after = serializers.IntegerField(required=False, min_value=0, help_text="Sequence cursor.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+
+
+class ElementHistoryQuerySerializer(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=400)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+
+
+class BlameCommitSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    author = serializers.CharField()
+    message = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+
+
+class BlameLineSerializer(serializers.Serializer):
+    """Who last changed one field (a JSON path; list items by id)."""
+
+    path = serializers.CharField()
+    value = serializers.JSONField()
+    commit = BlameCommitSerializer()
+    proposal = serializers.IntegerField(allow_null=True)
+
+
+class CommitDetailSerializer(serializers.Serializer):
+    commit = serializers.DictField()
+    proposal = serializers.IntegerField(allow_null=True)
+    diff = serializers.DictField(help_text="The semantic diff from the first parent.")

@@ -82,6 +82,13 @@ class CommitResultSerializer(serializers.Serializer):
 class LogQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=2000)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+    author = serializers.CharField(required=False, max_length=200)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    element = serializers.RegexField(
+        r"^[a-z-]+/[A-Za-z][A-Za-z0-9]*$", required=False, max_length=200,
+        help_text="kind/apiName: only commits that changed this element.",
+    )  # fmt: skip
 
 
 class LogPageSerializer(serializers.Serializer):

@@ -29,7 +29,6 @@ from ontology.documents import version, with_version
 from ontology.exceptions import InvalidElement
 from ontology.kinds import KINDS, Kind
 from ontology.services import CommitResult, Operation
-from ontology.storage import get_store
 from ontology.storage.exceptions import InvalidCursor
 
 READ_ERRORS = problems(400, 401, 403, 404)
@@ -312,8 +311,7 @@ class CommitViewSet(viewsets.ViewSet):
     )  # fmt: skip
     def list(self, request: Request, branch: str) -> Response:
         params = query(LogQuerySerializer, request)
-        head = get_store().get_branch(branch).head
-        page = get_store().log(head, cursor=params.get("cursor"), limit=params["limit"])
+        page = selectors.commit_log(branch=branch, **params)
         return Response(
             {"results": CommitSerializer(page.commits, many=True).data, "next": page.next_cursor}
         )
