@@ -102,3 +102,23 @@ class ProposalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.proposal_id} {self.action} by {self.actor}"
+
+
+class Release(models.Model):
+    """A release: an immutable tag with a semantic version and its generated notes."""
+
+    tag = models.CharField(max_length=100, primary_key=True)
+    version = models.CharField(max_length=40, unique=True)
+    commit = models.CharField(max_length=200)
+    previous = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+")
+    bump = models.CharField(max_length=5)  # major | minor | patch | none | first
+    notes = models.TextField(help_text="Markdown generated from the semantic diff.")
+    summary = models.JSONField(default=dict)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tag} ({self.version})"

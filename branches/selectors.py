@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from branches.models import BranchPolicy, Proposal
+from branches.models import BranchPolicy, Proposal, Release
 from ontology.storage import get_store
 from ontology.storage.base import Ref
 from ontology.storage.exceptions import RefNotFound
@@ -74,3 +74,32 @@ def count_ahead(head: str, other: str) -> int:
         if not (cursor := page.next_cursor):
             break
     return min(count, AHEAD_LIMIT)
+
+
+@dataclass(frozen=True)
+class TagView:
+    """A tag with its release, if it is one."""
+
+    name: str
+    head: str
+    created_at: object
+    created_by: str
+    release: Release | None
+
+
+def tag_list() -> list[TagView]:
+    """Every tag, sorted by name."""
+    releases = {r.tag: r for r in Release.objects.select_related("previous")}
+    return [_tag(ref, releases.get(ref.name)) for ref in get_store().tags()]
+
+
+def tag_get(*, name: str) -> TagView:
+    """One tag (``RefNotFound`` → 404)."""
+    ref = next((t for t in get_store().tags() if t.name == name), None)
+    if ref is None:
+        raise RefNotFound(f"No tag named {name!r}.")
+    return _tag(ref, Release.objects.select_related("previous").filter(tag=name).first())
+
+
+def _tag(ref: Ref, release: Release | None) -> TagView:
+    return TagView(ref.name, ref.head, ref.created_at, ref.created_by, release)

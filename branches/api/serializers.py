@@ -204,3 +204,47 @@ class ProposalListQuerySerializer(serializers.Serializer):
     source = serializers.CharField(required=False, max_length=200)
     target = serializers.CharField(required=False, max_length=200)
     author = serializers.CharField(required=False, max_length=200)
+
+
+# -- tags and releases ------------------------------------------------------------------------
+
+
+class TagCreateSerializer(StrictSerializer):
+    name = StrictCharField(
+        max_length=REF_NAME_MAX, required=False, help_text="Default: v<version>."
+    )
+    target = StrictCharField(max_length=200, default="main", help_text="Branch, tag or commit.")
+    release = serializers.BooleanField(
+        default=False, help_text="Cut a release: compute the next semantic version and notes."
+    )
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        if not attrs["release"] and not attrs.get("name"):
+            raise serializers.ValidationError({"name": ["A plain tag needs a name."]})
+        return attrs
+
+
+class ReleaseSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    bump = serializers.CharField()
+    previous = serializers.CharField(source="previous.tag", allow_null=True, default=None)
+    summary = serializers.DictField()
+    createdBy = serializers.CharField(source="created_by")  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+
+
+class TagSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    commit = serializers.CharField(source="head")
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    createdBy = serializers.CharField(source="created_by")  # noqa: N815
+    release = ReleaseSerializer(allow_null=True)
+
+
+class ReleaseNotesSerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    version = serializers.CharField()
+    previous = serializers.CharField(source="previous.tag", allow_null=True, default=None)
+    bump = serializers.CharField()
+    notes = serializers.CharField(help_text="Markdown.")
+    summary = serializers.DictField()

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DynamicRoute, SimpleRouter
 
-from branches.api.views import BranchViewSet, ProposalViewSet
+from branches.api.views import BranchViewSet, ProposalViewSet, TagViewSet
 
 
 class ActionsFirstRouter(SimpleRouter):
@@ -17,4 +17,5 @@ class ActionsFirstRouter(SimpleRouter):
 router = ActionsFirstRouter()
 router.register("branches", BranchViewSet, basename="branch")
 router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("tags", TagViewSet, basename="tag")
 urlpatterns = router.urls

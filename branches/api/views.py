@@ -7,13 +7,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from branches import proposals, selectors, services
+from branches import proposals, releases, selectors, services
 from branches.api import serializers as s
-from branches.models import Proposal
+from branches.models import Proposal, Release
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.schema import problems
 from ontology.storage.base import REF_URL_PATTERN
@@ -250,3 +251,45 @@ class ProposalViewSet(
     def reopen(self, request: Request, pk: str) -> Response:
         proposal = proposals.proposal_reopen(proposal=self.get_object(), actor=request.user)
         return Response(s.ProposalSerializer(proposal).data)
+
+
+class TagViewSet(viewsets.ViewSet):
+    """Tags (immutable) and releases (tags with a semantic version and notes)."""
+
+    lookup_field = "name"
+    lookup_value_regex = REF_URL_PATTERN
+    required_scopes = {"list": READ, "retrieve": READ, "create": WRITE, "release_notes": READ}
+
+    @extend_schema(responses={200: s.TagSerializer(many=True), **problems(401, 403)})
+    def list(self, request: Request) -> Response:
+        return Response(s.TagSerializer(selectors.tag_list(), many=True).data)
+
+    @extend_schema(responses={200: s.TagSerializer, **problems(401, 403, 404)})
+    def retrieve(self, request: Request, name: str) -> Response:
+        return Response(s.TagSerializer(selectors.tag_get(name=name)).data)
+
+    @extend_schema(
+        request=s.TagCreateSerializer,
+        responses={201: s.TagSerializer, **problems(400, 401, 403, 404, 409)},
+    )
+    def create(self, request: Request) -> Response:
+        data = valid(s.TagCreateSerializer, request.data)
+        if data["release"]:
+            if not request.user.has_scope(BRANCH_ADMIN):
+                raise PermissionDenied(f"Cutting a release needs the scope {BRANCH_ADMIN!r}.")
+            name = releases.release_create(
+                target=data["target"], actor=request.user, name=data.get("name", "")
+            ).tag
+        else:
+            name = releases.tag_create(
+                name=data["name"], target=data["target"], actor=request.user
+            ).name
+        return Response(
+            s.TagSerializer(selectors.tag_get(name=name)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses={200: s.ReleaseNotesSerializer, **problems(401, 403, 404)})
+    @action(detail=True, methods=["get"], url_path="release-notes")
+    def release_notes(self, request: Request, name: str) -> Response:
+        release = get_object_or_404(Release, tag=name)
+        return Response(s.ReleaseNotesSerializer(release).data)
