@@ -65,3 +65,32 @@ class DeliveryLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommitIntent(models.Model):
+    """A write about to reach a store outside the database (TerminusDB), recorded first.
+
+    Closed (``done``) in the transaction that writes its audit events; an intent left
+    ``open`` is reconciled by the sweep: announced if the store has the commit, dropped
+    (``abandoned``) if it does not.
+    """
+
+    OPEN, DONE, ABANDONED = "open", "done", "abandoned"
+    STATES = [(OPEN, "open"), (DONE, "done"), (ABANDONED, "abandoned")]
+
+    id = models.UUIDField(primary_key=True)
+    branch = models.CharField(max_length=100)
+    expected_head = models.CharField(max_length=200)
+    actor = models.JSONField(default=dict)
+    message = models.TextField()
+    changes = models.JSONField(default=list, help_text="[[before, after], ...] documents.")
+    state = models.CharField(max_length=9, choices=STATES, default=OPEN)
+    commit = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"], name="history_intent_open")]
+
+    def __str__(self) -> str:
+        return f"intent {self.id} on {self.branch} ({self.state})"

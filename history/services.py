@@ -204,3 +204,59 @@ def commit_proposals_record(*, proposal_id: int, target: str, source_head: str, 
         ignore_conflicts=True,
     )
     return len(commits)
+
+
+def intents_reconcile(*, grace: float | None = None) -> dict[str, int]:
+    """Settle intents left open by a crash: announce what the store committed, drop the rest.
+
+    An intent older than ``grace`` seconds is looked up in its branch's log (newest first,
+    back to the head it was planned on) by the ``OMS-Intent`` line of the commit message.
+    """
+    from history.models import CommitIntent
+    from history.receivers import announce_element_changes
+    from integrations.user_service.principal import Principal
+    from ontology.storage import get_store
+
+    grace = settings.OMS_INTENT_GRACE if grace is None else grace
+    cutoff = timezone.now() - timedelta(seconds=grace)
+    settled = {"announced": 0, "abandoned": 0}
+    store = get_store()
+    for intent in CommitIntent.objects.filter(state=CommitIntent.OPEN, created_at__lte=cutoff):
+        commit = _find_intent_commit(store, intent)
+        with transaction.atomic():
+            locked = CommitIntent.objects.select_for_update().get(pk=intent.pk)
+            if locked.state != CommitIntent.OPEN:
+                continue
+            if commit is None:
+                locked.state = CommitIntent.ABANDONED
+                settled["abandoned"] += 1
+            else:
+                actor = Principal(id=str(locked.actor.get("id", "")),
+                                  username=str(locked.actor.get("username", "")),
+                                  tenant=str(locked.actor.get("tenant", "")))  # fmt: skip
+                announce_element_changes(
+                    branch=locked.branch, commit=commit, actor=actor,
+                    changes=[tuple(pair) for pair in locked.changes],
+                )  # fmt: skip
+                locked.state, locked.commit = CommitIntent.DONE, commit.id
+                settled["announced"] += 1
+            locked.closed_at = timezone.now()
+            locked.save()
+    return settled
+
+
+def _find_intent_commit(store: Any, intent: Any) -> Any:
+    """The commit whose message carries the intent's id, between the branch head and the
+    head the write was planned on (None when the write never reached the store)."""
+    marker = f"OMS-Intent: {intent.id}"
+    cursor = None
+    for _ in range(50):
+        page = store.log(intent.branch, cursor=cursor, limit=100)
+        for commit in page.commits:
+            if marker in commit.message:
+                return commit
+            if commit.id == intent.expected_head:
+                return None
+        if not (cursor := page.next_cursor):
+            return None
+    return None

@@ -270,6 +270,11 @@ OMS_AUDIT_BACKOFF_BASE = env_float("OMS_AUDIT_BACKOFF_BASE", 1.0)
 OMS_AUDIT_BACKOFF_MAX = env_float("OMS_AUDIT_BACKOFF_MAX", 300.0)
 OMS_AUDIT_SWEEP_INTERVAL = env_float("OMS_AUDIT_SWEEP_INTERVAL", 30.0)
 OMS_TRUST_PROXY = env_bool("OMS_TRUST_PROXY", False)
+OMS_INTENT_GRACE = env_float("OMS_INTENT_GRACE", 60.0)
+CELERY_BEAT_SCHEDULE["intents-reconcile"] = {
+    "task": "history.intents_reconcile",
+    "schedule": OMS_AUDIT_SWEEP_INTERVAL,
+}
 CELERY_BEAT_SCHEDULE["audit-sweep"] = {
     "task": "history.audit_deliver",
     "schedule": OMS_AUDIT_SWEEP_INTERVAL,

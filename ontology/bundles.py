@@ -73,10 +73,6 @@ class ImportReport:
     warnings: list[Finding] = field(default_factory=list)
     unmapped: list[Finding] = field(default_factory=list)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deleted)
-
     def as_dict(self) -> dict[str, Any]:
         """The report as the API and the commands show it."""
         return {
@@ -102,7 +98,11 @@ class ImportReport:
 
 def bundle_export(*, branch: str, at: str | None = None) -> dict[str, Any]:
     """Every element of ``branch`` (as of ``at``) as an OMS bundle."""
-    catalog = selectors.catalog_at(branch=branch, at=at)
+    return catalog_bundle(selectors.catalog_at(branch=branch, at=at), branch=branch)
+
+
+def catalog_bundle(catalog: Catalog, *, branch: str) -> dict[str, Any]:
+    """The bundle of one catalog (a commit) of ``branch``."""
     return {
         "format": FORMAT,
         "formatVersion": FORMAT_VERSION,

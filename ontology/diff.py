@@ -31,6 +31,9 @@ Bump = Literal["major", "minor", "patch", "none"]
 IMPACTS: tuple[Impact, ...] = ("breaking", "additive", "safe")
 MODES: tuple[Mode, ...] = ("direct", "merge-base")
 BUMPS: tuple[Bump, ...] = ("major", "minor", "patch", "none")
+Pair = tuple[Document | None, Document | None]  # one element id before and after
+Renames = dict[tuple[str, str], str]  # (kind, old apiName) -> new apiName
+PropRenames = dict[tuple[str, str], dict[str, str]]  # (kind, old type name) -> {old: new}
 CLIENTS, DATA, ACTIONS, INTERFACES = AFFECTS = (
     "api-clients", "instance-data", "actions", "interfaces",
 )  # fmt: skip
@@ -187,10 +190,14 @@ RULES: dict[str, Rule] = {
              "breaking", (CLIENTS, INTERFACES), "Add a new interface link instead."),
         Rule("OMS-C059", "CardinalityChanged", "An interface link's cardinality changed",
              "breaking", (CLIENTS, INTERFACES), "Add a new interface link instead."),
-        Rule("OMS-C060", "RequiredChanged", "An interface property or link became required",
-             "breaking", (INTERFACES,), "Let every implementer provide it first."),
-        Rule("OMS-C061", "RequiredChanged", "An interface property or link became optional",
+        Rule("OMS-C060", "PropertyRequiredChanged", "An interface property became required",
+             "breaking", (INTERFACES,), "Let every implementer bind it first."),
+        Rule("OMS-C061", "PropertyRequiredChanged", "An interface property became optional",
              "safe", (CLIENTS,), "Clients must now expect it to be missing."),
+        Rule("OMS-C062", "LinkRequiredChanged", "An interface link became required",
+             "breaking", (INTERFACES,), "Let every implementer provide it first."),
+        Rule("OMS-C063", "LinkRequiredChanged", "An interface link became optional", "safe",
+             (CLIENTS,), "Clients must now expect it to be missing."),
         # action types
         Rule("OMS-C070", "ParameterAdded", "An optional parameter was added", "additive"),
         Rule("OMS-C071", "ParameterAdded", "A required parameter was added", "breaking",
@@ -258,13 +265,16 @@ class Change:
     hint: str
     member: str | None = None  # apiName of the property/parameter/link the path is in
 
-    @property
-    def sort_key(self) -> tuple[Any, ...]:
-        return (
-            list(KINDS).index(self.kind) if self.kind in KINDS else len(KINDS),
-            self.api_name, self.path, self.type,
-            canonical_json(self.before), canonical_json(self.after),
-        )  # fmt: skip
+
+KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
+
+
+def _order(change: Change) -> tuple[Any, ...]:
+    """Kind (in ``KINDS`` order), apiName, path; type and values only break ties."""
+    return (
+        KIND_ORDER.get(change.kind, len(KIND_ORDER)), change.api_name, change.path, change.type,
+        canonical_json(change.before), canonical_json(change.after),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -293,11 +303,6 @@ class Diff:
     @property
     def bump(self) -> Bump:
         return version_bump(self)
-
-    @property
-    def breaking(self) -> list[Change]:
-        """Breaking changes and what no rule covered (which counts as breaking)."""
-        return [c for c in self.changes if c.impact == "breaking"] + list(self.uncovered)
 
 
 def version_bump(diff: Diff) -> Bump:
@@ -350,18 +355,9 @@ def semantic_diff(before: Catalog, after: Catalog, changed: Iterable[str] | None
     return Diff(before.commit, after.commit, changes, uncovered)
 
 
-def diff_documents(
-    pairs: Iterable[tuple[Document | None, Document | None]],
-) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
+def diff_documents(pairs: Iterable[Pair]) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
     """Changes and uncovered differences of (before, after) element pairs of one id."""
-    pairs = [
-        split
-        for old, new in pairs
-        for split in (
-            [(old, new)] if old is None or new is None or old["kind"] == new["kind"]
-            else [(old, None), (None, new)]
-        )
-    ]  # fmt: skip
+    pairs = list(pairs)
     renames, prop_renames = _renames(pairs)
     changes: list[Change] = []
     uncovered: list[Change] = []
@@ -369,8 +365,7 @@ def diff_documents(
         element = _element_diff(old, new, renames, prop_renames)
         changes += element.changes
         uncovered += element.uncovered
-    by_key = (lambda change: change.sort_key)
-    return tuple(sorted(changes, key=by_key)), tuple(sorted(uncovered, key=by_key))
+    return tuple(sorted(changes, key=_order)), tuple(sorted(uncovered, key=_order))
 
 
 # -- one element ------------------------------------------------------------------------------
@@ -383,8 +378,6 @@ class _Element:
     kind: str
     element_id: str
     api_name: str
-    old: Document = field(default_factory=dict)  # before, references following renames
-    new: Document = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     uncovered: list[Change] = field(default_factory=list)
 
@@ -403,7 +396,7 @@ class _Element:
 
 
 def _element_diff(
-    old: Document | None, new: Document | None, renames: dict, prop_renames: dict  # type: ignore[type-arg]
+    old: Document | None, new: Document | None, renames: Renames, prop_renames: PropRenames
 ) -> _Element:
     document = new if new is not None else old
     assert document is not None
@@ -416,14 +409,13 @@ def _element_diff(
         affects = REMOVAL_AFFECTS.get(kind, (CLIENTS,))
         element.record("OMS-C002", "$", old, None, type_=f"{prefix}Removed", affects=affects)
     else:
-        element.old = _follow_renames(element, old, new, renames, prop_renames)
-        element.new = new
+        followed = _follow_renames(element, old, new, renames, prop_renames)
         handlers = {**COMMON_FIELDS, **KIND_FIELDS.get(kind, {})}
-        _compare(element, element.old, new, handlers, "$")
+        _compare(element, followed, new, handlers, "$")
     return element
 
 
-Handler = Callable[[_Element, str, Any, Any, "str | None"], None]
+Handler = Callable[[_Element, str, Any, Any, str | None], None]
 SERVER_FIELDS = ("id", "kind", "version")
 
 
@@ -448,10 +440,10 @@ def _compare(
 # -- renames ----------------------------------------------------------------------------------
 
 
-def _renames(pairs: list[tuple[Document | None, Document | None]]) -> tuple[dict, dict]:  # type: ignore[type-arg]
+def _renames(pairs: list[Pair]) -> tuple[Renames, PropRenames]:
     """Element renames {(kind, old): new} and property renames {(kind, type): {old: new}}."""
-    renames: dict[tuple[str, str], str] = {}
-    prop_renames: dict[tuple[str, str], dict[str, str]] = {}
+    renames: Renames = {}
+    prop_renames: PropRenames = {}
     for old, new in pairs:
         if old is None or new is None:
             continue
@@ -466,7 +458,7 @@ def _renames(pairs: list[tuple[Document | None, Document | None]]) -> tuple[dict
 
 def _item_renames(old_items: list[Any], new_items: list[Any]) -> dict[str, str]:
     """{old apiName: new apiName} of the items (with ids) renamed between two lists."""
-    names = {i.get("id"): i.get("apiName") for i in new_items if isinstance(i, dict)}
+    names = {i["id"]: i.get("apiName") for i in new_items if isinstance(i, dict) and "id" in i}
     return {
         item["apiName"]: names[item["id"]]
         for item in old_items
@@ -476,7 +468,7 @@ def _item_renames(old_items: list[Any], new_items: list[Any]) -> dict[str, str]:
 
 
 def _follow_renames(
-    element: _Element, old: Document, new: Document, renames: dict, prop_renames: dict  # type: ignore[type-arg]
+    element: _Element, old: Document, new: Document, renames: Renames, prop_renames: PropRenames
 ) -> Document:
     """``old`` with references to what this diff renames rewritten, each one recorded."""
     # Without this, a rename would also show up as a retargeted link, a changed foreign
@@ -486,24 +478,33 @@ def _follow_renames(
         was, now = _get(old, ref.path), _get(followed, ref.path)
         if was != now:
             path = _json_path(element.kind, followed, ref.path)
-            element.record("OMS-C010", path, was, now)
-    if element.kind == "action-types":
-        followed = _follow_parameter_renames(element, followed, new)
+            element.record("OMS-C010", path, was, now, _member(element.kind, followed, ref.path))
+    if element.kind in INNER_REFERENCES:
+        items, walker = INNER_REFERENCES[element.kind]
+        followed = _follow_item_renames(element, followed, new, items, walker)
     return followed
 
 
-def _follow_parameter_renames(element: _Element, old: Document, new: Document) -> Document:
-    """Rules and criteria name parameters by apiName; follow the parameters' renames."""
-    moved = _item_renames(old.get("parameters", []), new.get("parameters", []))
+def _follow_item_renames(
+    element: _Element, old: Document, new: Document, items: str,
+    walker: Callable[[Document], Iterator[Path]],
+) -> Document:  # fmt: skip
+    """Follow renames of the element's own items (by id) where it names them by apiName."""
+    moved = _item_renames(old.get(items, []), new.get(items, []))
     if not moved:
         return old
     followed = copy.deepcopy(old)
-    for path in _parameter_references(followed):
+    for path in walker(followed):
         name = _get(followed, path)
         if name in moved:
             set_at(followed, path, moved[name])
-            element.record("OMS-C010", _json_path(element.kind, followed, path), name, moved[name])
+            json_path = _json_path(element.kind, followed, path)
+            element.record("OMS-C010", json_path, name, moved[name])
     return followed
+
+
+def _property_pointers(document: Document) -> Iterator[Path]:
+    yield from ((key,) for key in ("primaryKey", "titleProperty") if document.get(key))
 
 
 def _parameter_references(document: Document) -> Iterator[Path]:
@@ -526,12 +527,20 @@ def _get(document: Any, path: Path) -> Any:
     return node
 
 
+def _member(kind: str, document: Document, path: Path) -> str | None:
+    """The apiName of the keyed list item (property, parameter ...) a path points into."""
+    key = KEYED_LISTS.get((kind, str(path[0])))
+    if key is None or len(path) < 2 or not isinstance(path[1], int):
+        return None
+    return _label(document[path[0]][path[1]], key)
+
+
 def _json_path(kind: str, document: Document, path: Path) -> str:
     """A tuple path as a JSON path, with keyed list items named by their key."""
     text, node, parent = "$", document, None
-    for part in path:
+    for depth, part in enumerate(path):
         if isinstance(part, int):
-            key = KEYED_LISTS.get((kind, parent)) if text.count(".") == 1 else None
+            key = KEYED_LISTS.get((kind, str(parent))) if depth == 1 else None
             item = node[part]
             named = key and isinstance(item, dict) and key in item
             text += f"[{key}={item[key]}]" if named else f"[{part}]"
@@ -581,14 +590,17 @@ def _data_type(widened: str, other: str) -> Handler:
     return handler
 
 
-def _required(tightened: str, loosened: str, type_: str | None = None) -> Handler:
+def _required(tightened: str, loosened: str) -> Handler:
     """Optional → required under ``tightened``, required → optional under ``loosened``."""
 
     def handler(element: _Element, path: str, before: Any, after: Any, member: str | None) -> None:
-        rule = tightened if after and not before else loosened
-        element.record(rule, path, before, after, member, type_=type_)
+        element.record(tightened if after else loosened, path, before, after, member)
 
     return handler
+
+
+def _value_type_binding(element: _Element, path: str, before: Any, after: Any, member: Any) -> None:
+    element.record("OMS-C037" if not after else "OMS-C036", path, before, after, member)
 
 
 def _binding(added: str, changed: str) -> Handler:
@@ -621,10 +633,10 @@ def _keyed_items(
     """A list whose items are matched by ``key``; ``added(item)`` picks the addition's rule."""
 
     def handler(element: _Element, path: str, before: Any, after: Any, member: str | None) -> None:
-        old = {item.get(key): item for item in before or [] if isinstance(item, dict)}
-        new = {item.get(key): item for item in after or [] if isinstance(item, dict)}
-        for item_key in sorted(old.keys() | new.keys(), key=str):
-            item_path = f"{path}[{key}={item_key}]"
+        old = {_item_key(item, key): item for item in before or [] if isinstance(item, dict)}
+        new = {_item_key(item, key): item for item in after or [] if isinstance(item, dict)}
+        for item_key in sorted(old.keys() | new.keys()):
+            item_path = f"{path}[{item_key}]"
             if item_key not in new:
                 element.record(removed, item_path, old[item_key], None, _label(old[item_key], key))
             elif item_key not in old:
@@ -633,14 +645,19 @@ def _keyed_items(
             else:
                 label = _label(new[item_key], key)
                 _compare(element, old[item_key], new[item_key], fields, item_path, label, (key,))
-        order_before = [_label(i, key) for i in before or [] if i.get(key) in new]
-        order_after = [_label(i, key) for i in after or [] if i.get(key) in old]
-        if [i.get(key) for i in before or [] if i.get(key) in new] != [
-            i.get(key) for i in after or [] if i.get(key) in old
-        ]:
-            element.record("OMS-C011", path, order_before, order_after, member)
+        kept_before = [i for k, i in old.items() if k in new]
+        kept_after = [i for k, i in new.items() if k in old]
+        if [_item_key(i, key) for i in kept_before] != [_item_key(i, key) for i in kept_after]:
+            labels = ([_label(i, key) for i in kept_before], [_label(i, key) for i in kept_after])
+            element.record("OMS-C011", path, *labels, member)
 
     return handler
+
+
+def _item_key(item: Mapping[str, Any], key: str) -> str:
+    """How a list item is addressed in paths: ``id=p-1f``; by apiName if it lacks the key."""
+    # Stored items always carry their key; documents from elsewhere may not.
+    return f"{key}={item[key]}" if key in item else f"apiName={item.get('apiName')}"
 
 
 def _label(item: Mapping[str, Any], key: str) -> str:
@@ -651,33 +668,9 @@ def _if_required(required_rule: str, optional_rule: str, default: bool) -> Calla
     return lambda item: required_rule if item.get("required", default) else optional_rule
 
 
-def _primary_key(element: _Element, path: str, before: Any, after: Any, member: Any) -> None:
-    _property_pointer(element, path, before, after, "OMS-C020")
-
-
-def _title_property(element: _Element, path: str, before: Any, after: Any, member: Any) -> None:
-    _property_pointer(element, path, before, after, "OMS-C021")
-
-
-def _property_pointer(element: _Element, path: str, before: Any, after: Any, rule: str) -> None:
-    """primaryKey/titleProperty name a property: still the same property after a rename?"""
-    old_id = _property_id(element.old, before)
-    same = old_id is not None and old_id == _property_id(element.new, after)
-    element.record("OMS-C010" if same else rule, path, before, after)
-
-
-def _property_id(document: Document, api_name: Any) -> str | None:
-    for prop in document.get("properties", []):
-        if prop.get("apiName") == api_name:
-            return prop.get("id")
-    return None
-
-
 def _allowed_values(element: _Element, path: str, before: Any, after: Any, member: Any) -> None:
     # No list means any value is allowed.
-    old = None if before is None else {canonical_json(v) for v in before}
-    new = None if after is None else {canonical_json(v) for v in after}
-    fewer = new is not None and (old is None or not new >= old)
+    fewer = after is not None and (before is None or not _values(after) >= _values(before))
     element.record("OMS-C078" if fewer else "OMS-C079", path, before, after, member)
 
 
@@ -709,20 +702,26 @@ def _looser(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
         return {canonical_json(c) for c in new} <= {canonical_json(c) for c in old}
     was, now = old[0], new[0]
     if was["type"] == "enum":
-        return {canonical_json(v) for v in now.get("values", [])} >= {
-            canonical_json(v) for v in was.get("values", [])
-        }
+        return _values(now.get("values")) >= _values(was.get("values"))
     if was["type"] in ("range", "length"):
-        return _at_most(now.get("min"), was.get("min")) and _at_most(was.get("max"), now.get("max"))
+        return _bound_kept(was.get("min"), now.get("min"), low=True) and _bound_kept(
+            was.get("max"), now.get("max"), low=False
+        )
     return False  # another regex may refuse what the old one accepted
 
 
-def _at_most(low: Any, high: Any) -> bool:
-    """``low <= high`` where a missing bound is unbounded (None as low: -inf, high: +inf)."""
-    if low is None or high is None:
-        return low is None or high is None and False or low is None
+def _values(values: Any) -> set[str]:
+    return {canonical_json(v) for v in values or []}
+
+
+def _bound_kept(was: Any, now: Any, *, low: bool) -> bool:
+    """Whether bound ``now`` admits everything ``was`` did (a missing bound is unbounded)."""
+    if now is None:
+        return True
+    if was is None:
+        return False
     try:
-        return bool(low <= high)
+        return bool(now <= was if low else now >= was)
     except TypeError:
         return False
 
@@ -780,6 +779,12 @@ def _struct_holds(wide: dict[str, Any], narrow: dict[str, Any]) -> bool:
 
 # -- which handler covers which field ---------------------------------------------------------
 
+#: Where an element names its own properties or parameters by apiName.
+INNER_REFERENCES = {
+    "object-types": ("properties", _property_pointers),
+    "action-types": ("parameters", _parameter_references),
+}
+
 DISPLAY = _rule("OMS-C009")
 COMMON_FIELDS: dict[str, Handler] = {
     "apiName": _renamed,
@@ -797,7 +802,7 @@ PROPERTY_FIELDS: dict[str, Handler] = {
     "dataType": _data_type("OMS-C030", "OMS-C031"),
     "required": _required("OMS-C032", "OMS-C033"),
     "sharedProperty": _binding("OMS-C034", "OMS-C035"),
-    "valueType": _binding("OMS-C036", "OMS-C036"),
+    "valueType": _value_type_binding,
 }
 LINK_END_FIELDS: dict[str, Handler] = {
     "objectType": _rule("OMS-C041"),
@@ -805,12 +810,12 @@ LINK_END_FIELDS: dict[str, Handler] = {
     "displayName": DISPLAY,
 }
 INTERFACE_PROPERTY_FIELDS: dict[str, Handler] = {
-    "required": _required("OMS-C060", "OMS-C061", "PropertyRequiredChanged"),
+    "required": _required("OMS-C060", "OMS-C061"),
 }
 INTERFACE_LINK_FIELDS: dict[str, Handler] = {
     "target": _rule("OMS-C058"),
     "cardinality": _rule("OMS-C059"),
-    "required": _required("OMS-C060", "OMS-C061", "LinkRequiredChanged"),
+    "required": _required("OMS-C062", "OMS-C063"),
 }
 PARAMETER_FIELDS: dict[str, Handler] = {
     "apiName": _rule("OMS-C073"),
@@ -826,11 +831,6 @@ def _link_end(element: _Element, path: str, before: Any, after: Any, member: Any
     _compare(element, before or {}, after or {}, LINK_END_FIELDS, path, member, ())
 
 
-def _value_type_binding(element: _Element, path: str, before: Any, after: Any, member: Any) -> None:
-    element.record("OMS-C037" if not after else "OMS-C036", path, before, after, member)
-
-
-PROPERTY_FIELDS["valueType"] = _value_type_binding
 KIND_FIELDS: dict[str, dict[str, Handler]] = {
     "object-types": {
         "pluralDisplayName": DISPLAY,
@@ -838,8 +838,8 @@ KIND_FIELDS: dict[str, dict[str, Handler]] = {
         "icon": DISPLAY,
         "groups": _members("OMS-C022", "OMS-C023"),
         "implements": _members("OMS-C024", "OMS-C025"),
-        "primaryKey": _primary_key,
-        "titleProperty": _title_property,
+        "primaryKey": _rule("OMS-C020"),
+        "titleProperty": _rule("OMS-C021"),
         "properties": _keyed_items(
             "id", PROPERTY_FIELDS, _if_required("OMS-C027", "OMS-C026", False), "OMS-C028"
         ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import random
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,9 +34,9 @@ from ontology.exceptions import (
 )
 from ontology.kinds import KINDS
 from ontology.references import renamed
-from ontology.signals import commit_created, commit_requested
+from ontology.signals import commit_created, commit_intended, commit_requested
 from ontology.storage import get_store
-from ontology.storage.base import CommitInfo, Delete, Document, Put
+from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, CommitInfo, Delete, Document, Put
 from ontology.storage.exceptions import HeadMoved, InvalidChange
 
 MAX_ATTEMPTS = 8
@@ -52,6 +53,7 @@ class Operation:
     body: dict[str, Any] | None = None  # the new document (create, update)
     if_match: str | None = None  # the version the client last saw
     path: str = "$"  # where this operation sits in the request, for error paths
+    element_id: str | None = None  # create only: keep this id (imports preserve ids)
 
 
 @dataclass
@@ -125,7 +127,7 @@ def changes_commit(
     store = get_store()
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with transaction.atomic(), store.write_lock(branch) as head:
+            with store.write_lock(branch) as head:
                 if expected_head is not None and head != expected_head:
                     raise HeadMoved(
                         f"Branch {branch!r} is at {head}, not {expected_head}.", head=head
@@ -143,16 +145,19 @@ def changes_commit(
                     return Written(None, before, after, changes)
                 if not changes and merge_parent is None:
                     raise InvalidChange("Nothing to commit: the branch already has this content.")
-                info = store.commit(
-                    branch,
-                    [Put(d) if d is not None else Delete(i) for i, d in changes.items()],
-                    author=actor.username, message=message, expected_head=head,
-                    merge_parent=merge_parent,
-                )  # fmt: skip
-                commit_created.send(
-                    sender="ontology", branch=branch, commit=info, actor=actor,
-                    changes=[(before.by_id.get(i), d) for i, d in changes.items()],
-                )  # fmt: skip
+                pairs = [(before.by_id.get(i), d) for i, d in changes.items()]
+                intent = _intend(store, branch, head, actor, message, pairs)
+                with transaction.atomic():
+                    info = store.commit(
+                        branch,
+                        [Put(d) if d is not None else Delete(i) for i, d in changes.items()],
+                        author=actor.username, expected_head=head, merge_parent=merge_parent,
+                        message=f"{message}\n\nOMS-Intent: {intent}" if intent else message,
+                    )  # fmt: skip
+                    commit_created.send(
+                        sender="ontology", branch=branch, commit=info, actor=actor,
+                        changes=pairs, intent=intent,
+                    )  # fmt: skip
         except HeadMoved:
             if expected_head is not None:
                 raise
@@ -163,6 +168,23 @@ def changes_commit(
         catalogs(store).remember(final)
         return Written(info, before, final, changes)
     raise HeadMoved(f"Branch {branch!r} kept moving; try again.")
+
+
+def _intend(store, branch, head, actor, message, pairs) -> uuid.UUID | None:  # type: ignore[no-untyped-def]
+    """Record the write before it reaches a store outside the database transaction.
+
+    If the process dies between the store commit and the outbox transaction, the history
+    sweep finds the commit by the intent id in its message and announces it; if it dies
+    before the store commit, the sweep finds nothing and drops the intent.
+    """
+    if store.shares_database_transaction:
+        return None
+    intent = uuid.uuid4()
+    commit_intended.send(
+        sender="ontology", intent=intent, branch=branch, expected_head=head, actor=actor,
+        message=message, changes=pairs,
+    )  # fmt: skip
+    return intent
 
 
 def _validated(operation: Operation) -> dict[str, Any] | None:
@@ -241,6 +263,8 @@ def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _P
             plan.origin[existing["id"]] = index
             continue
         document = documents.prepare(operation.kind, body, existing)
+        if operation.op == "create" and operation.element_id:
+            document["id"] = _claimed_id(catalog, plan, operation)
         taken = catalog.get(operation.kind, document["apiName"])
         if taken is not None and taken["id"] != document["id"] and taken["id"] not in plan.deletes:
             raise ElementExists(
@@ -256,6 +280,24 @@ def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _P
     _cascade(catalog, plan, renames, prop_renames)
     plan.after = plan.after_at("pending")
     return plan
+
+
+def _claimed_id(catalog: Catalog, plan: _Plan, operation: Operation) -> str:
+    """The id an import asks a created element to keep, when it is valid and free."""
+    element_id = operation.element_id or ""
+    if not DOC_ID_RE.fullmatch(element_id) or len(element_id) > DOC_ID_MAX:
+        raise InvalidElement(
+            f"{element_id!r} is not a valid element id.",
+            errors=[{"path": f"{operation.path}.id", "code": "invalid_id",
+                     "message": "Letters, digits, '.', '_', ':' and '-'; at most 200."}],
+        )  # fmt: skip
+    if element_id in catalog.by_id or element_id in plan.puts:
+        raise ElementExists(
+            f"An element with id {element_id!r} exists already.",
+            errors=[{"path": f"{operation.path}.id", "code": "id_exists",
+                     "message": f"The id {element_id!r} is taken."}],
+        )  # fmt: skip
+    return element_id
 
 
 def _collect_renames(old: Document, new: Document, renames: dict, prop_renames: dict) -> None:  # type: ignore[type-arg]

@@ -19,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.user_service.principal import READ, WRITE
-from ontology import bundles, turtle
-from ontology.api.views import COMMIT_MESSAGE, PROBLEM, WRITE_ERRORS, commit_message, query
+from oms_project.schema import problems
+from ontology import bundles, selectors, turtle
+from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message, query
 from ontology.transfer_errors import InvalidBundle, InvalidTurtle
 
 TURTLE = "text/turtle"
@@ -117,7 +118,8 @@ class ImportReportSerializer(serializers.Serializer):
     deleted = serializers.ListField(child=serializers.CharField())
     unchanged = serializers.ListField(child=serializers.CharField())
     cascaded = serializers.ListField(
-        child=serializers.CharField(), help_text="Rewritten because an element they name was renamed."
+        child=serializers.CharField(),
+        help_text="Rewritten because an element they name was renamed.",
     )
     warnings = FindingSerializer(many=True, help_text="Assumptions the Turtle mapping made.")
     unmapped = FindingSerializer(many=True, help_text="What the Turtle mapping left out.")
@@ -141,20 +143,18 @@ class BranchExportViewSet(viewsets.ViewSet):
         responses={
             (200, "application/json"): BundleSerializer,
             (200, TURTLE): OpenApiTypes.STR,
-            400: PROBLEM,
-            404: PROBLEM,
+            **READ_ERRORS,
         },
     )
     def export(self, request: Request, branch: str) -> Response:
         params = query(ExportQuerySerializer, request)
+        catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         if params["format"] == "turtle":
-            body: Any = turtle.turtle_export(branch=branch, at=params.get("at"))
-            commit = body.split("at commit ", 1)[1].split(".", 1)[0]
+            body: Any = turtle.catalog_turtle(catalog, branch=branch)
         else:
-            body = bundles.bundle_export(branch=branch, at=params.get("at"))
-            commit = body["commit"]
+            body = bundles.catalog_bundle(catalog, branch=branch)
         response = Response(body)
-        response["X-Commit-Id"] = commit
+        response["X-Commit-Id"] = catalog.commit
         return response
 
 
@@ -177,6 +177,7 @@ class BranchImportViewSet(viewsets.ViewSet):
                 ImportReportSerializer, description="A dry run, or nothing to change."
             ),
             **WRITE_ERRORS,
+            **problems(415),
         },
     )
     def create(self, request: Request, branch: str) -> Response:

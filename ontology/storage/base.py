@@ -119,6 +119,9 @@ class VersionedStore(abc.ABC):
 
     #: Name of the branch :meth:`initialize` creates.
     default_branch = "main"
+    #: Whether commits run inside Django's default database transaction, so that rows written
+    #: next to them (the audit outbox) commit or roll back with them.
+    shares_database_transaction = False
 
     def __init__(self, alias: str = "default", **options: Any) -> None:
         self.alias = alias

@@ -20,6 +20,10 @@ MATRIX = {
     ("POST", "/api/v1/branches/"): (401, 403, 403, 201, 403, 201),
     ("DELETE", "/api/v1/branches/scratch/"): (401, 403, 403, 403, 403, 204),
     ("DELETE", "/api/v1/branches/main/"): (401, 403, 403, 403, 403, 423),
+    ("GET", "/api/v1/diff/?base=main&head=main"): (401, 403, 200, 200, 200, 200),
+    ("GET", "/api/v1/proposals/"): (401, 403, 200, 200, 200, 200),
+    ("GET", "/api/v1/audit-events/"): (401, 403, 403, 403, 403, 200),
+    ("POST", "/api/v1/tags/"): (401, 403, 403, 201, 403, 201),
 }
 CELLS = [
     (method, path, role, statuses[i])
@@ -48,7 +52,11 @@ def as_role(local_users, main_branch):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(("method", "path", "role", "expected"), CELLS)
 def test_permission_matrix(as_role, method, path, role, expected):
-    body = {"name": f"new-{role}", "from": "main"} if method == "POST" else None
+    body = None
+    if path == "/api/v1/branches/" and method == "POST":
+        body = {"name": f"new-{role}", "from": "main"}
+    elif path == "/api/v1/tags/":
+        body = {"name": f"t-{role}", "target": "main"}
     response = as_role(role).generic(
         method,
         path,

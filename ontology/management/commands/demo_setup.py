@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 
+from ontology.examples import example_ontology_load
 from ontology.storage import get_store
 
 ROLES = ("admin", "editor", "reviewer", "viewer")
@@ -24,6 +25,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, url: str, **options: Any) -> None:
         get_store().initialize(author="system")
+        if example_ontology_load(branch="main") is not None:
+            self.stdout.write("Loaded the example logistics ontology into main.")
         passwords = self.passwords()
         for role in ROLES:
             user, created = get_user_model().objects.get_or_create(

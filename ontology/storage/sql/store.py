@@ -74,6 +74,7 @@ class SQLStore(VersionedStore):
     def __init__(self, alias: str = "default", *, using: str = "default", cache_size: int = 20000):
         super().__init__(alias, using=using, cache_size=cache_size)
         self.using = using
+        self.shares_database_transaction = using == "default"
         self.objects = ObjectStore(using, cache_size)
         self.commits: LRU[str, dict[str, Any]] = LRU(cache_size)
 

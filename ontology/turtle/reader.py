@@ -1,416 +1,66 @@
-"""A whole branch as OWL/RDFS Turtle (rdflib): export, and import of any OWL/RDFS ontology.
+"""An OWL/RDFS graph as OMS elements: every triple is used or reported, never dropped.
 
-Export: object types, interfaces and groups become ``owl:Class``es (``implements`` and
-group membership become ``rdfs:subClassOf``), properties and shared properties
-``owl:DatatypeProperty``s with XSD ranges, link types ``owl:ObjectProperty``s, value types
-OWL 2 datatype definitions, action types ``oms:ActionType`` individuals; OMS facts OWL has no
-word for are ``oms:`` annotations, so an OMS export imports back to the same elements.
-
-Import maps classes, datatype properties, object properties, datatypes and subclassing to
-elements (the table is in docs/import-export.md), reports every assumption it makes in
-``warnings`` and everything it cannot map in ``unmapped`` (each with its subject IRI): every
-triple is either used or reported, never dropped silently. The elements then go through
-:func:`ontology.bundles.elements_import` like a JSON bundle (one checked commit).
+The mapping (docs/import-export.md): named classes become object types, or interfaces when
+other classes subclass them and properties name them, or groups when they only group their
+subclasses; datatype properties become properties of the classes in their domain (shared
+properties when they have no domain or an interface's); object properties become link
+types, with cardinality from ``owl:FunctionalProperty``/``owl:InverseFunctionalProperty``;
+OWL 2 datatype definitions become value types. ``oms:`` annotations, as OMS exports write
+them, take precedence, so an OMS export reads back to the same elements.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.collection import Collection
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from integrations.user_service.principal import Principal
-from oms_project.exceptions import flatten_drf_errors
-from ontology import datatypes, selectors
-from ontology.bundles import (
-    Finding,
-    ImportReport,
-    Incoming,
-    Mode,
-    duplicate_errors,
-    elements_import,
-)
-from ontology.catalog import Catalog
+from ontology import datatypes
+from ontology.bundles import Finding
 from ontology.kinds import KINDS
 from ontology.schemas import CAMEL, PASCAL, STATUSES
-from ontology.storage.base import Document
-from ontology.transfer_errors import InvalidTurtle
-
-OMS = Namespace("https://oms.dev/vocab#")
-GEO = Namespace("http://www.opengis.net/ont/geosparql#")
-ONTOLOGY_BASE = "https://oms.dev/ontologies/"
-Triple = tuple[Node, Node, Node]
-
-# -- data types both ways ---------------------------------------------------------------------
-
-XSD_OF = {
-    "boolean": XSD.boolean, "string": XSD.string, "integer": XSD.int, "long": XSD.long,
-    "float": XSD.float, "double": XSD.double, "decimal": XSD.decimal, "date": XSD.date,
-    "timestamp": XSD.dateTime, "geopoint": GEO.wktLiteral, "geoshape": GEO.wktLiteral,
-    "attachment": XSD.anyURI, "vector": RDF.JSON, "struct": RDF.JSON,
-}  # fmt: skip
-FROM_XSD: dict[Node, str] = {
-    **dict.fromkeys(
-        (XSD.string, XSD.normalizedString, XSD.token, XSD.language, XSD.Name, XSD.NCName,
-         XSD.NMTOKEN, XSD.anyURI, RDF.langString, RDF.PlainLiteral, RDFS.Literal),
-        "string",
-    ),
-    XSD.boolean: "boolean",
-    **dict.fromkeys(
-        (XSD.int, XSD.short, XSD.byte, XSD.unsignedShort, XSD.unsignedByte), "integer"
-    ),
-    **dict.fromkeys(
-        (XSD.long, XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger,
-         XSD.nonPositiveInteger, XSD.negativeInteger, XSD.unsignedInt, XSD.unsignedLong),
-        "long",
-    ),
-    XSD.float: "float",
-    XSD.double: "double",
-    XSD.decimal: "decimal",
-    XSD.date: "date",
-    XSD.dateTime: "timestamp",
-    XSD.dateTimeStamp: "timestamp",
-    GEO.wktLiteral: "geoshape",
-    GEO.geoJSONLiteral: "geoshape",
-}  # fmt: skip
-ASSUMED_DECIMAL = {"type": "decimal", "precision": 38, "scale": 10}
-FACETS = {XSD.pattern: "pattern", XSD.minLength: "minLength", XSD.maxLength: "maxLength",
-          XSD.length: "length", XSD.minInclusive: "min", XSD.maxInclusive: "max"}  # fmt: skip
-UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-CLASS_KINDS = ("object-types", "interfaces", "groups")
-TITLE_NAMES = ("name", "title", "label", "displayName", "fullName")
-MAX_DISPLAY = 200
-MAX_DESCRIPTION = 10000
-
-
-def namespaces(branch: str) -> dict[str, Namespace]:
-    """The namespace of each kind's elements in a branch's export (``.../main/object-types/``)."""
-    return {kind: Namespace(f"{ONTOLOGY_BASE}{branch}/{kind}/") for kind in KINDS}
-
-
-# -- export -----------------------------------------------------------------------------------
-
-
-def turtle_export(*, branch: str, at: str | None = None) -> str:
-    """Every element of ``branch`` (as of ``at``) as OWL/RDFS Turtle."""
-    catalog = selectors.catalog_at(branch=branch, at=at)
-    text = catalog_graph(catalog, branch=branch).serialize(format="turtle")
-    return (
-        f"# OMS ontology of branch {branch} at commit {catalog.commit}.\n"
-        "# Lossy by nature: action type parameters, rules and side effects are only in the\n"
-        "# JSON bundle (GET .../export/?format=json).\n" + text
-    )
-
-
-def catalog_graph(catalog: Catalog, *, branch: str) -> Graph:
-    """An rdflib graph of every element of a catalog."""
-    exporter = _Exporter(branch)
-    header = URIRef(f"{ONTOLOGY_BASE}{branch}")
-    exporter.add(header, RDF.type, OWL.Ontology)
-    exporter.add(header, RDFS.label, Literal(f"OMS ontology of branch {branch}"))
-    exporter.add(header, OWL.versionInfo, Literal(catalog.commit))
-    for kind in KINDS:
-        for document in catalog.of_kind(kind):
-            exporter.element(document)
-    return exporter.graph
-
-
-class _Exporter:
-    """Writes elements into a graph, one method per kind."""
-
-    def __init__(self, branch: str) -> None:
-        self.graph = Graph()
-        self.ns = namespaces(branch)
-        self.graph.bind("oms", OMS)
-        self.graph.bind("geo", GEO)
-        for kind, namespace in self.ns.items():
-            self.graph.bind(KINDS[kind].prefix, namespace)
-
-    def add(self, s: Node, p: Node, o: Node) -> None:
-        self.graph.add((s, p, o))
-
-    def iri(self, kind: str, name: str) -> URIRef:
-        return self.ns[kind][name]
-
-    def element(self, document: Document) -> None:
-        subject = self.iri(document["kind"], document["apiName"])
-        self.annotate(subject, document)
-        self.add(subject, OMS.kind, Literal(document["kind"]))
-        self.add(subject, OMS.id, Literal(document["id"]))
-        if document.get("deprecation"):
-            self.add(subject, OMS.deprecation, _json_literal(document["deprecation"]))
-        getattr(self, document["kind"].replace("-", "_"))(subject, document)
-
-    def annotate(self, subject: URIRef, item: dict[str, Any]) -> None:
-        """Label, comment and the oms: annotations every element and property has."""
-        self.add(subject, RDFS.label, Literal(item.get("displayName") or item["apiName"]))
-        self.add(subject, OMS.apiName, Literal(item["apiName"]))
-        self.add(subject, OMS.displayName, Literal(item.get("displayName") or item["apiName"]))
-        if item.get("description"):
-            self.add(subject, RDFS.comment, Literal(item["description"]))
-            self.add(subject, OMS.description, Literal(item["description"]))
-        if item.get("status"):
-            self.add(subject, OMS.status, Literal(item["status"]))
-            if item["status"] == "deprecated":
-                self.add(subject, OWL.deprecated, Literal(True))
-
-    def object_types(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, OWL.Class)
-        for name in doc.get("implements", []):
-            self.add(subject, RDFS.subClassOf, self.iri("interfaces", name))
-        for name in doc.get("groups", []):
-            self.add(subject, RDFS.subClassOf, self.iri("groups", name))
-        for key in ("pluralDisplayName", "visibility", "icon", "primaryKey", "titleProperty"):
-            if doc.get(key):
-                self.add(subject, OMS[key], Literal(doc[key]))
-        if doc.get("primaryKey"):
-            key = self.iri("object-types", f"{doc['apiName']}.{doc['primaryKey']}")
-            self.add(subject, OWL.hasKey, self.collection([key]))
-        for position, prop in enumerate(doc.get("properties", [])):
-            self.property(subject, doc["apiName"], prop)
-            key = self.iri("object-types", f"{doc['apiName']}.{prop['apiName']}")
-            self.add(key, OMS.position, Literal(position))
-
-    def property(self, owner: URIRef, owner_name: str, prop: dict[str, Any]) -> None:
-        subject = self.iri("object-types", f"{owner_name}.{prop['apiName']}")
-        self.data_property(subject, prop)
-        self.add(subject, RDFS.domain, owner)
-        self.add(subject, OMS.id, Literal(prop["id"]))
-        self.add(subject, OMS.required, Literal(bool(prop.get("required"))))
-        if prop.get("visibility"):
-            self.add(subject, OMS.visibility, Literal(prop["visibility"]))
-        if prop.get("sharedProperty"):
-            self.add(
-                subject, RDFS.subPropertyOf, self.iri("shared-properties", prop["sharedProperty"])
-            )
-
-    def data_property(self, subject: URIRef, item: dict[str, Any]) -> None:
-        """A datatype property with its range (the value type's datatype when it has one)."""
-        self.add(subject, RDF.type, OWL.DatatypeProperty)
-        self.annotate(subject, item)
-        data_type = item["dataType"]
-        if data_type.get("type") != "array":
-            self.add(subject, RDF.type, OWL.FunctionalProperty)
-        if item.get("valueType"):
-            self.add(subject, RDFS.range, self.iri("value-types", item["valueType"]))
-        else:
-            self.add(subject, RDFS.range, _range(data_type))
-        self.add(subject, OMS.dataType, _json_literal(data_type))
-
-    def shared_properties(self, subject: URIRef, doc: Document) -> None:
-        self.data_property(subject, doc)
-
-    def link_types(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, OWL.ObjectProperty)
-        self.add(subject, RDFS.domain, self.iri("object-types", doc["source"]["objectType"]))
-        self.add(subject, RDFS.range, self.iri("object-types", doc["target"]["objectType"]))
-        cardinality = doc["cardinality"]
-        if cardinality in ("many-to-one", "one-to-one"):
-            self.add(subject, RDF.type, OWL.FunctionalProperty)
-        if cardinality in ("one-to-many", "one-to-one"):
-            self.add(subject, RDF.type, OWL.InverseFunctionalProperty)
-        self.add(subject, OMS.cardinality, Literal(cardinality))
-        for end in ("source", "target"):
-            self.add(subject, OMS[f"{end}LinkApiName"], Literal(doc[end]["linkApiName"]))
-            if doc[end].get("displayName"):
-                self.add(subject, OMS[f"{end}DisplayName"], Literal(doc[end]["displayName"]))
-        for key in ("foreignKey", "joinTable"):
-            if doc.get(key):
-                self.add(subject, OMS[key], Literal(doc[key]))
-
-    def interfaces(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, OWL.Class)
-        for name in doc.get("extends", []):
-            self.add(subject, RDFS.subClassOf, self.iri("interfaces", name))
-        for position, prop in enumerate(doc.get("properties", [])):
-            node = BNode()
-            self.add(subject, OMS.interfaceProperty, node)
-            self.add(node, OMS.position, Literal(position))
-            self.add(
-                node, OMS.sharedProperty, self.iri("shared-properties", prop["sharedProperty"])
-            )
-            self.add(node, OMS.required, Literal(prop.get("required", True)))
-        for position, link in enumerate(doc.get("links", [])):
-            node = BNode()
-            self.add(subject, OMS.interfaceLink, node)
-            self.add(node, OMS.position, Literal(position))
-            self.add(node, OMS.apiName, Literal(link["apiName"]))
-            self.add(node, OMS.target, Literal(link["target"]))
-            self.add(node, OMS.cardinality, Literal(link["cardinality"]))
-            self.add(node, OMS.required, Literal(link.get("required", True)))
-
-    def groups(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, OWL.Class)
-
-    def value_types(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, RDFS.Datatype)
-        self.add(subject, OMS.dataType, _json_literal(doc["baseType"]))
-        base = _range(doc["baseType"])
-        restrictions: list[Node] = []
-        for constraint in doc.get("constraints", []):
-            if constraint["type"] == "enum":
-                self.add(subject, OWL.equivalentClass, self.enumeration(constraint, doc))
-            else:
-                restrictions.extend(self.facets(constraint, doc["baseType"]))
-        if restrictions or not doc.get("constraints"):
-            definition = BNode()
-            self.add(subject, OWL.equivalentClass, definition)
-            self.add(definition, RDF.type, RDFS.Datatype)
-            self.add(definition, OWL.onDatatype, base)
-            if restrictions:
-                self.add(definition, OWL.withRestrictions, self.collection(restrictions))
-
-    def enumeration(self, constraint: dict[str, Any], doc: Document) -> BNode:
-        node = BNode()
-        self.add(node, RDF.type, RDFS.Datatype)
-        values = [_literal(value, doc["baseType"]) for value in constraint.get("values", [])]
-        self.add(node, OWL.oneOf, self.collection(values))
-        return node
-
-    def facets(self, constraint: dict[str, Any], base: dict[str, Any]) -> list[Node]:
-        """OWL 2 facet restrictions of one constraint (xsd:pattern, xsd:minInclusive ...)."""
-        kind = constraint["type"]
-        pairs: list[tuple[URIRef, Literal]] = []
-        if kind == "regex":
-            pairs.append((XSD.pattern, Literal(constraint["pattern"])))
-        elif kind == "uuid":
-            pairs.append((XSD.pattern, Literal(UUID_PATTERN)))
-        elif kind == "length":
-            for key, facet in (("min", XSD.minLength), ("max", XSD.maxLength)):
-                if constraint.get(key) is not None:
-                    pairs.append((facet, Literal(constraint[key], datatype=XSD.nonNegativeInteger)))
-        elif kind == "range":
-            for key, facet in (("min", XSD.minInclusive), ("max", XSD.maxInclusive)):
-                if constraint.get(key) is not None:
-                    pairs.append((facet, _literal(constraint[key], base)))
-        nodes: list[Node] = []
-        for facet, value in pairs:
-            node = BNode()
-            self.add(node, facet, value)
-            nodes.append(node)
-        return nodes
-
-    def action_types(self, subject: URIRef, doc: Document) -> None:
-        self.add(subject, RDF.type, OMS.ActionType)
-        for rule in doc.get("rules", []):
-            if rule.get("objectType"):
-                self.add(subject, OMS.affects, self.iri("object-types", rule["objectType"]))
-            if rule.get("linkType"):
-                self.add(subject, OMS.affects, self.iri("link-types", rule["linkType"]))
-
-    def collection(self, items: list[Node]) -> BNode:
-        head = BNode()
-        Collection(self.graph, head, items)
-        return head
-
-
-def _range(data_type: dict[str, Any]) -> URIRef:
-    if data_type.get("type") == "array":
-        return _range(data_type["itemType"])
-    return XSD_OF.get(data_type.get("type", ""), RDF.JSON)
-
-
-def _json_literal(value: Any) -> Literal:
-    return Literal(json.dumps(value, sort_keys=True), datatype=RDF.JSON)
-
-
-def _literal(value: Any, data_type: dict[str, Any]) -> Literal:
-    if isinstance(value, bool | int | float | str) and data_type.get("type") in XSD_OF:
-        return Literal(value, datatype=_range(data_type))
-    return _json_literal(value)
-
-
-# -- import -----------------------------------------------------------------------------------
+from ontology.turtle.names import (
+    camel_case,
+    humanize,
+    json_value,
+    local_name,
+    pascal_case,
+    plural,
+    rdf_list,
+    snake_case,
+    unique,
+)
+from ontology.turtle.vocabulary import (
+    ASSUMED_DECIMAL,
+    CLASS_KINDS,
+    FACETS,
+    FROM_XSD,
+    MAX_DESCRIPTION,
+    MAX_DISPLAY,
+    OMS,
+    TITLE_NAMES,
+    Triple,
+)
 
 
 @dataclass
 class Mapped:
-    """What a Turtle document maps to: element documents, assumptions, what was left out."""
+    """What a graph maps to: element documents, assumptions, what was left out."""
 
     elements: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     unmapped: list[Finding] = field(default_factory=list)
 
 
-def turtle_import(
-    *,
-    branch: str,
-    text: str,
-    actor: Principal,
-    message: str = "",
-    mode: Mode = "merge",
-    dry_run: bool = False,
-) -> ImportReport:
-    """Map an OWL/RDFS Turtle document to elements and apply them as one checked commit."""
-    mapped = turtle_elements(text)
-    incoming = _incoming(mapped.elements)
-    return elements_import(
-        branch=branch,
-        incoming=incoming,
-        actor=actor,
-        message=message or f"Import {len(incoming)} element(s) from Turtle ({mode})",
-        mode=mode,
-        dry_run=dry_run,
-        source="turtle",
-        warnings=mapped.warnings,
-        unmapped=mapped.unmapped,
-    )
-
-
-def turtle_elements(text: str) -> Mapped:
-    """The elements a Turtle document maps to, with warnings and what could not be mapped."""
-    return _Reader(parse_turtle(text)).read()
-
-
-def parse_turtle(text: str) -> Graph:
-    """An rdflib graph of Turtle text (``InvalidTurtle`` with the parser's message)."""
-    graph = Graph()
-    try:
-        graph.parse(data=text, format="turtle")
-    except SyntaxError as exc:  # rdflib's BadSyntax is a SyntaxError
-        raise InvalidTurtle(
-            "The body is not valid Turtle.",
-            errors=[{"path": "$", "code": "turtle_syntax", "message": " ".join(str(exc).split())}],
-        ) from None
-    except ValueError as exc:  # bad IRIs, literals or prefixes
-        raise InvalidTurtle(
-            "The body is not valid Turtle.",
-            errors=[{"path": "$", "code": "turtle_invalid", "message": str(exc)}],
-        ) from None
-    return graph
-
-
-def _incoming(elements: list[dict[str, Any]]) -> list[Incoming]:
-    """Mapped elements checked against their schemas, paths naming their subject IRIs."""
-    incoming: list[Incoming] = []
-    errors: list[dict[str, str]] = []
-    for element in elements:
-        path = element.pop("_iri")
-        kind = element.pop("kind")
-        element_id = element.pop("id", None)
-        serializer = KINDS[kind].serializer(data=element)
-        if serializer.is_valid():
-            incoming.append(
-                Incoming(kind, element_id, element, dict(serializer.validated_data), path)
-            )
-        else:
-            errors.extend(flatten_drf_errors(serializer.errors, path))
-    errors.extend(duplicate_errors(incoming))
-    if errors:
-        raise InvalidTurtle(
-            f"The ontology maps to {len(errors)} invalid element field(s).", errors=errors
-        )
-    return incoming
+def graph_elements(graph: Graph) -> Mapped:
+    """The elements an rdflib graph maps to, with warnings and what could not be mapped."""
+    return _Reader(graph).read()
 
 
 @dataclass
@@ -525,13 +175,17 @@ class _Reader:
 
     def consume_all(self, s: Node) -> list[Node]:
         """Mark every triple of ``s`` (and of blank nodes under it) as used; their predicates."""
-        predicates = []
-        for p, o in sorted(self.g.predicate_objects(s), key=str):
-            if (s, p, o) not in self.used:
-                predicates.append(p)
-            self.used.add((s, p, o))
-            if isinstance(o, BNode):
-                self.consume_all(o)
+        predicates: list[Node] = []
+        pending, seen = [s], {s}
+        while pending:  # a loop, not recursion: blank nodes may nest deep or form cycles
+            node = pending.pop()
+            for p, o in sorted(self.g.predicate_objects(node), key=str):
+                if (node, p, o) not in self.used and node == s:
+                    predicates.append(p)
+                self.used.add((node, p, o))
+                if isinstance(o, BNode) and o not in seen:
+                    seen.add(o)
+                    pending.append(o)
         return predicates
 
     def warn(self, s: Node, reason: str) -> None:
@@ -541,10 +195,15 @@ class _Reader:
         self.out.unmapped.append({"subject": self.subject(s), "reason": reason})
 
     def subject(self, s: Node) -> str:
-        if isinstance(s, BNode):
+        """An IRI to show for ``s``: its own, or that of the named node a blank node hangs on."""
+        seen = {s}
+        while isinstance(s, BNode):
             owner = next(iter(self.g.subjects(None, s)), None)
-            return f"{self.subject(owner)} (blank node)" if owner is not None else "_:" + str(s)
-        return str(s)
+            if owner is None or owner in seen:
+                return f"_:{s}"
+            seen.add(owner)
+            s = owner
+        return f"{s} (blank node)" if len(seen) > 1 else str(s)
 
     def qname(self, node: Node) -> str:
         try:
@@ -680,9 +339,11 @@ class _Reader:
 
     def collection(self, head: Node) -> list[Node]:
         """The members of an RDF list, its cells marked used."""
-        items = list(Collection(self.g, head))
+        items = rdf_list(self.g, head)
         node: Node | None = head
-        while node is not None and node != RDF.nil:
+        seen: set[Node] = set()
+        while node is not None and node != RDF.nil and node not in seen:
+            seen.add(node)
             self.objects(node, RDF.first)
             rest = self.objects(node, RDF.rest)
             node = rest[0] if rest else None
@@ -789,7 +450,7 @@ class _Reader:
                     {
                         "sharedProperty": self.pending_shared_name(shared),
                         "required": self.flag(node, OMS.required) is not False,
-                    }  # fmt: skip
+                    }
                 )
             self.consume_all(node)
         for node in self.positioned(self.objects(cls.iri, OMS.interfaceLink)):
@@ -813,10 +474,10 @@ class _Reader:
 
     def class_groups(self, cls: _Class) -> None:
         for parent in cls.parents:
-            if self.classes[parent].kind != "groups":
-                continue
+            other = self.classes[parent]
             self.leave(
-                cls.iri, f"A group inside group {self.classes[parent].name}: OMS groups are flat."
+                cls.iri,
+                f"Subclass of {KINDS[other.kind].label} {other.name}: OMS groups stand alone.",
             )
 
     def ancestors(self, cls: _Class) -> list[URIRef]:
@@ -921,7 +582,7 @@ class _Reader:
             self.has(node, RDF.type, OWL.Class)
             self.objects(node, OWL.unionOf)
             return self.collection(head)
-        return list(Collection(self.g, head))
+        return rdf_list(self.g, head)
 
     def data_type(self, s: URIRef) -> tuple[dict[str, Any], str | None] | None:
         """(dataType, valueType) of a datatype property, or None (reported)."""
@@ -1296,63 +957,3 @@ class _Reader:
 
     def qnames(self, predicates: Iterable[Node]) -> str:
         return ", ".join(sorted({self.qname(p) for p in predicates}))
-
-
-# -- names ------------------------------------------------------------------------------------
-
-
-def local_name(iri: Node) -> str:
-    """The part of an IRI after its last ``#``, ``/`` or ``:``."""
-    text = str(iri)
-    return re.split(r"[#/:]", text.rstrip("#/"))[-1] or text
-
-
-def pascal_case(text: str) -> str:
-    """``order_line`` / ``order-line`` / ``orderLine`` as ``OrderLine`` (a valid apiName)."""
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
-    name = "".join(w[0].upper() + w[1:] for w in words) or "Unnamed"
-    return ("X" + name if not name[0].isalpha() else name)[:100]
-
-
-def humanize(api_name: str) -> str:
-    """``orderLine`` as ``Order line``: a display name when the ontology gives none."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", api_name).split()
-    return " ".join([words[0][:1].upper() + words[0][1:], *(w.lower() for w in words[1:])])
-
-
-def camel_case(text: str) -> str:
-    name = pascal_case(text)
-    return name[0].lower() + name[1:]
-
-
-def snake_case(text: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", text).lower()
-
-
-def plural(name: str, many: bool) -> str:
-    if not many:
-        return name
-    return name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in "aeiou" else name + "s"
-
-
-def unique(base: str, taken: set[str], note: Any) -> str:
-    """``base``, or ``base2``, ``base3`` ... when taken (``note`` hears about the rename)."""
-    name, number = base, 2
-    while name in taken:
-        name, number = f"{base}{number}", number + 1
-    if name != base:
-        note(f"{base!r} is taken; named it {name!r}.")
-    taken.add(name)
-    return name
-
-
-def json_value(literal: Node) -> Any:
-    """A literal as a JSON value (decimals as numbers, dates as ISO-8601 text)."""
-    value = literal.toPython() if isinstance(literal, Literal) else str(literal)
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

@@ -1,0 +1,133 @@
+"""A whole branch as OWL/RDFS Turtle (rdflib): export, and import of any OWL/RDFS ontology.
+
+Export: object types, interfaces and groups become ``owl:Class``es (``implements`` and
+group membership become ``rdfs:subClassOf``), properties and shared properties
+``owl:DatatypeProperty``s with XSD ranges, link types ``owl:ObjectProperty``s, value types
+OWL 2 datatype definitions, action types ``oms:ActionType`` individuals; OMS facts OWL has no
+word for are ``oms:`` annotations, so an OMS export imports back to the same elements.
+
+Import maps classes, datatype properties, object properties, datatypes and subclassing to
+elements (the table is in docs/import-export.md), reports every assumption it makes in
+``warnings`` and everything it cannot map in ``unmapped`` (each with its subject IRI): every
+triple is either used or reported, never dropped silently. The elements then go through
+:func:`ontology.bundles.elements_import` like a JSON bundle (one checked commit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rdflib import Graph
+
+from integrations.user_service.principal import Principal
+from oms_project.exceptions import flatten_drf_errors
+from ontology import selectors
+from ontology.bundles import ImportReport, Incoming, Mode, duplicate_errors, elements_import
+from ontology.catalog import Catalog
+from ontology.kinds import KINDS
+from ontology.transfer_errors import InvalidTurtle
+from ontology.turtle.export import catalog_graph
+from ontology.turtle.reader import Mapped, graph_elements
+from ontology.turtle.vocabulary import IMPORT_BASE, OMS, namespaces
+
+__all__ = [
+    "OMS",
+    "Mapped",
+    "catalog_turtle",
+    "namespaces",
+    "parse_turtle",
+    "turtle_elements",
+    "turtle_export",
+    "turtle_import",
+]
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def turtle_export(*, branch: str, at: str | None = None) -> str:
+    """Every element of ``branch`` (as of ``at``) as OWL/RDFS Turtle."""
+    return catalog_turtle(selectors.catalog_at(branch=branch, at=at), branch=branch)
+
+
+def catalog_turtle(catalog: Catalog, *, branch: str) -> str:
+    """The Turtle text of one catalog (a commit) of ``branch``, with a header comment."""
+    text = catalog_graph(catalog, branch=branch).serialize(format="turtle")
+    return (
+        f"# OMS ontology of branch {branch} at commit {catalog.commit}.\n"
+        "# Lossy by nature: action type parameters, rules and side effects are only in the\n"
+        "# JSON bundle (GET .../export/?format=json).\n" + text
+    )
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def turtle_import(
+    *,
+    branch: str,
+    text: str,
+    actor: Principal,
+    message: str = "",
+    mode: Mode = "merge",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Map an OWL/RDFS Turtle document to elements and apply them as one checked commit."""
+    mapped = turtle_elements(text)
+    incoming = _incoming(mapped.elements)
+    return elements_import(
+        branch=branch,
+        incoming=incoming,
+        actor=actor,
+        message=message or f"Import {len(incoming)} element(s) from Turtle ({mode})",
+        mode=mode,
+        dry_run=dry_run,
+        source="turtle",
+        warnings=mapped.warnings,
+        unmapped=mapped.unmapped,
+    )
+
+
+def turtle_elements(text: str) -> Mapped:
+    """The elements a Turtle document maps to, with warnings and what could not be mapped."""
+    return graph_elements(parse_turtle(text))
+
+
+def parse_turtle(text: str) -> Graph:
+    """An rdflib graph of Turtle text (``InvalidTurtle`` with the parser's message)."""
+    graph = Graph()
+    try:
+        # A fixed base: relative IRIs must not resolve against the server's working directory.
+        graph.parse(data=text, format="turtle", publicID=IMPORT_BASE)
+    except SyntaxError as exc:  # rdflib's BadSyntax: it says where
+        code, message = "turtle_syntax", " ".join(str(exc).split())
+    except Exception as exc:  # noqa: BLE001 - rdflib fails on some malformed input (a
+        # truncated statement, a bad IRI) with IndexError or ValueError instead of BadSyntax
+        code, message = "turtle_invalid", f"{type(exc).__name__}: {exc}"
+    else:
+        return graph
+    raise InvalidTurtle(
+        "The body is not valid Turtle.", errors=[{"path": "$", "code": code, "message": message}]
+    )
+
+
+def _incoming(elements: list[dict[str, Any]]) -> list[Incoming]:
+    """Mapped elements checked against their schemas, paths naming their subject IRIs."""
+    incoming: list[Incoming] = []
+    errors: list[dict[str, str]] = []
+    for element in elements:
+        path = element.pop("_iri")
+        kind = element.pop("kind")
+        element_id = element.pop("id", None)
+        serializer = KINDS[kind].serializer(data=element)
+        if serializer.is_valid():
+            incoming.append(
+                Incoming(kind, element_id, element, dict(serializer.validated_data), path)
+            )
+        else:
+            errors.extend(flatten_drf_errors(serializer.errors, path))
+    errors.extend(duplicate_errors(incoming))
+    if errors:
+        raise InvalidTurtle(
+            f"The ontology maps to {len(errors)} invalid element field(s).", errors=errors
+        )
+    return incoming
