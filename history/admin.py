@@ -12,7 +12,9 @@ from history.services import audit_events_redeliver
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "type", "subject", "branch", "actor", "state", "attempts", "time"]
+    list_display = [
+        "sequence", "type", "subject", "branch", "actor", "state", "attempts", "last_error", "time",
+    ]  # fmt: skip
     list_filter = ["state", "type", "branch"]
     search_fields = ["subject", "commit", "actor", "id"]
     ordering = ["-sequence"]
@@ -21,6 +23,9 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False  # events are facts: they are re-driven by the action, never edited
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False

@@ -17,6 +17,8 @@ from branches.api import serializers as s
 from branches.models import Proposal, Release
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.schema import problems
+from ontology.api.diff import DiffSerializer
+from ontology.diff import diff_refs
 from ontology.storage.base import REF_URL_PATTERN
 from ontology.storage.exceptions import InvalidChange
 
@@ -163,7 +165,7 @@ class ProposalViewSet(
     serializer_class = s.ProposalSerializer
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "partial_update": WRITE,
-        "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE,
+        "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE, "diff": READ,
     }  # fmt: skip
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -222,6 +224,16 @@ class ProposalViewSet(
         data = valid(s.ReviewCreateSerializer, request.data)
         review = proposals.proposal_review(proposal=proposal, actor=request.user, **data)
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="What merging the proposal would bring (semantic diff from the merge base)",
+        responses={200: DiffSerializer, **problems(401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str) -> Response:
+        proposal = self.get_object()
+        found = diff_refs(base=proposal.target, head=proposal.source, mode="merge-base")
+        return Response(DiffSerializer(found).data)
 
     @extend_schema(
         request=s.ProposalMergeSerializer,
