@@ -11,14 +11,17 @@ import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.loopback import JsonHandler, LoopbackServer
 
-class FakeAuditService:
+
+class FakeAuditService(LoopbackServer):
     """The Audit Service, in a thread on 127.0.0.1."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.events: dict[str, dict[str, Any]] = {}  # id -> first copy received
         self.arrivals: list[str] = []  # ids in first-arrival order
         self.received = Counter[str]()  # id -> times received (redeliveries included)
@@ -28,28 +31,6 @@ class FakeAuditService:
         self.fail_status: int | None = None
         self.reject_ids: set[str] = set()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.port = 0
-
-    def start(self) -> FakeAuditService:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Go down: connections are refused until ``start()`` again (same port)."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def accept(self, events: list[dict[str, Any]]) -> int:
         with self._lock:
@@ -63,44 +44,36 @@ class FakeAuditService:
                     self.arrivals.append(event["id"])
         return 202
 
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
+
 
 def _handler(service: FakeAuditService) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:  # noqa: N802 - stdlib name
             length = int(self.headers.get("Content-Length", 0))
             raw = self.rfile.read(length)
             if service.delay:
                 time.sleep(service.delay)
             if service.fail_status:
-                self._answer(service.fail_status, {"error": "failing on purpose"})
+                self.answer(service.fail_status, {"error": "failing on purpose"})
                 return
             if self.path != "/api/v2/events/batch":
-                self._answer(404, {"error": "not found"})
+                self.answer(404, {"error": "not found"})
                 return
             if self.headers.get("Content-Type") != "application/cloudevents-batch+json":
-                self._answer(415, {"error": "expected application/cloudevents-batch+json"})
+                self.answer(415, {"error": "expected application/cloudevents-batch+json"})
                 return
             try:
                 events = json.loads(raw)
                 assert isinstance(events, list)
                 assert all(e.get("specversion") == "1.0" and e.get("id") for e in events)
             except (ValueError, AssertionError):
-                self._answer(400, {"error": "not a CloudEvents batch"})
+                self.answer(400, {"error": "not a CloudEvents batch"})
                 return
             service.auth_headers.append(self.headers.get("Authorization", ""))
             status = service.accept(events)
-            self._answer(
+            self.answer(
                 status, {"accepted": len(events)} if status < 400 else {"error": "rejected"}
             )
 

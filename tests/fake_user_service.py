@@ -13,12 +13,14 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.loopback import JsonHandler, LoopbackServer
 
 ISSUER, AUDIENCE = "user-service", "oms"
 _KEYS: dict[str, rsa.RSAPrivateKey] = {}
@@ -32,10 +34,11 @@ def signing_keys() -> dict[str, rsa.RSAPrivateKey]:
     return _KEYS
 
 
-class FakeUserService:
+class FakeUserService(LoopbackServer):
     """The User Service, in a thread on 127.0.0.1."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.keys = signing_keys()
         self.published = {"k1"}  # "k2" appears on rotate()
         self.users: dict[str, dict[str, Any]] = {}  # jti -> user record
@@ -46,30 +49,8 @@ class FakeUserService:
         self.delay = 0.0
         self.fail_status: int | None = None
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakeUserService:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Go down: connections are refused until ``start()``."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -167,27 +148,19 @@ class FakeUserService:
             "expires_in": self.service_token_lifetime,
         }
 
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
+
 
 def _handler(service: FakeUserService) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _intercept(self) -> bool:
             with service._lock:
                 service.calls[self.path] += 1
             if service.delay:
                 time.sleep(service.delay)
             if service.fail_status:
-                self._answer(service.fail_status, {"error": "failing on purpose"})
+                self.answer(service.fail_status, {"error": "failing on purpose"})
                 return True
             return False
 
@@ -195,9 +168,9 @@ def _handler(service: FakeUserService) -> type[BaseHTTPRequestHandler]:
             if self._intercept():
                 return
             if self.path == "/.well-known/jwks.json":
-                self._answer(200, service.jwks())
+                self.answer(200, service.jwks())
             else:
-                self._answer(404, {"error": "not found"})
+                self.answer(404, {"error": "not found"})
 
         def do_POST(self) -> None:  # noqa: N802 - stdlib name
             length = int(self.headers.get("Content-Length", 0))
@@ -205,10 +178,10 @@ def _handler(service: FakeUserService) -> type[BaseHTTPRequestHandler]:
             if self._intercept():
                 return
             if self.path == "/api/v1/auth/validate":
-                self._answer(200, service.validate(str(body.get("token", ""))))
+                self.answer(200, service.validate(str(body.get("token", ""))))
             elif self.path == "/token/exchange":
-                self._answer(*service.exchange(body))
+                self.answer(*service.exchange(body))
             else:
-                self._answer(404, {"error": "not found"})
+                self.answer(404, {"error": "not found"})
 
     return Handler

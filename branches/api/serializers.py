@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Review
 from oms_project.serializers import StrictCharField, StrictSerializer
+from ontology.api.serializers import CommitSerializer
 from ontology.storage.base import REF_NAME_MAX
 
 
@@ -103,16 +104,8 @@ class ResetSerializer(StrictSerializer):
     expectedHead = StrictCharField(max_length=200, required=False)  # noqa: N815
 
 
-class CommitRefSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    parents = serializers.ListField(child=serializers.CharField())
-    author = serializers.CharField()
-    message = serializers.CharField()
-    timestamp = serializers.DateTimeField()
-
-
 class MergeOutcomeSerializer(serializers.Serializer):
-    commit = CommitRefSerializer(source="written.commit", allow_null=True)
+    commit = CommitSerializer(source="written.commit", allow_null=True)
     dryRun = serializers.BooleanField(source="dry_run")  # noqa: N815
     base = serializers.CharField(help_text="The merge base used.")
     sourceHead = serializers.CharField(source="source_head")  # noqa: N815

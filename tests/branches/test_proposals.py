@@ -170,3 +170,11 @@ def test_reverting_a_merged_proposal_restores_main_exactly(curator, reviewer, ma
     response = curator.post("/api/v1/branches/undo/revert/", {"proposal": proposal["id"]})
     assert response.status_code == 201, response.json()
     assert get_store().snapshot("undo") == before
+
+
+def test_a_proposal_shows_what_it_would_bring(curator, main_with_customer):
+    change_feature(curator, "new words")
+    proposal = open_proposal(curator)
+    diff = curator.get(f"/api/v1/proposals/{proposal['id']}/diff/").json()
+    (change,) = diff["changes"]
+    assert (change["path"], change["after"]) == ("$.description", "new words")

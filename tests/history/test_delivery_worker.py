@@ -106,13 +106,13 @@ def turn_the_audit_service(audit: FakeAuditService, stop: threading.Event) -> No
         phase = phases[index % len(phases)]
         if phase == "down":
             audit.stop()
-        elif audit._server is None:
+        elif not audit.running:
             audit.start()
         audit.delay = 0.8 if phase == "slow" else 0.0
         audit.fail_status = 500 if phase == "error" else None
         index += 1
         stop.wait(1.5)
-    if audit._server is None:
+    if not audit.running:
         audit.start()
     audit.delay, audit.fail_status = 0.0, None
 
