@@ -16,8 +16,10 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One browser per module; Playwright's event loop must not outlive the admin tests
+    (Django's connection handling treats a thread with a running loop as async)."""
     executable = shutil.which("chromium")
     if executable is None:
         service_missing("Chromium", "apt-get install -y chromium")
@@ -26,10 +28,13 @@ def browser() -> Iterator[object]:
     # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
     # still synchronous, which Django allows with this documented switch.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
