@@ -116,16 +116,6 @@ class MergeOutcome:
     dry_run: bool = False
 
 
-def merge_preview(*, source: str, target: str, resolutions: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """The three-way merge of ``source`` into ``target`` as they are now (nothing written)."""
-    store = get_store()
-    source_head, target_head = store.resolve(source), store.resolve(target)
-    base = store.merge_base(source_head, target_head)
-    if base is None:
-        raise UnrelatedHistories(f"{source!r} and {target!r} share no history.")
-    return _three_way(base, source_head, catalogs(store).at(target_head), resolutions)
-
-
 def _three_way(
     base: str, source_head: str, target: Catalog, resolutions: dict | None
 ) -> merge.MergeResult:  # type: ignore[type-arg]
