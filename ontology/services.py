@@ -205,24 +205,16 @@ def _validated(operation: Operation) -> dict[str, Any] | None:
 
 @dataclass
 class _Plan:
-    """The documents a write puts and deletes, and the catalog it leads to."""
+    """The documents a write puts and deletes (and which operation asked for each)."""
 
     before: Catalog
     puts: dict[str, Document] = field(default_factory=dict)
     deletes: dict[str, Document] = field(default_factory=dict)
     cascaded: dict[str, Document] = field(default_factory=dict)
     origin: dict[str, int] = field(default_factory=dict)  # doc id -> operation index
-    after: Catalog | None = None  # type: ignore[assignment]
-
-    @property
-    def changed_ids(self) -> list[str]:
-        return [*self.puts, *self.deletes]
 
     def changes(self) -> dict[str, Document | None]:
         return {**self.puts, **dict.fromkeys(self.deletes)}
-
-    def after_at(self, commit: str) -> Catalog:
-        return self.before.patched(commit, self.changes().items())
 
     def result(self, info: CommitInfo | None, *, dry_run: bool = False) -> CommitResult:
         written = [d for i, d in self.puts.items() if i not in self.cascaded]
@@ -278,7 +270,6 @@ def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _P
         plan.origin[document["id"]] = index
     _guard_deletes(catalog, plan, operations)
     _cascade(catalog, plan, renames, prop_renames)
-    plan.after = plan.after_at("pending")
     return plan
 
 
@@ -357,7 +348,8 @@ def _locate(problem: integrity.Problem, operations: Sequence[Operation], plan: _
     """An integrity problem with its path inside the request when the request wrote it."""
     error = problem.as_error()
     kind, _, name = problem.element.partition("/")
-    document = plan.after.get(kind, name) if plan.after else None
+    written = (d for d in plan.puts.values() if d["kind"] == kind and d["apiName"] == name)
+    document = next(written, None)
     index = plan.origin.get(document["id"], -1) if document else -1
     if index >= 0:
         error["path"] = operations[index].path + problem.path[1:]
