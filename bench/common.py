@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -17,10 +19,10 @@ def timed(action: Callable[[], object]) -> float:
 Action = Callable[[int], object]
 
 
-def interleaved_medians(
+def interleaved_samples(
     actions: Sequence[tuple[Action, Action | None]], repeat: int, *, warmup: int = 1
-) -> list[float]:
-    """Median seconds of each ``(action, prepare)`` pair, the actions taking turns.
+) -> list[list[float]]:
+    """Seconds of every timed run of each ``(action, prepare)`` pair, the actions taking turns.
 
     Run ``i`` calls every action once (``a(i), b(i), a(i+1), ...``), so a load spike on
     the machine hits all of them alike rather than one. ``prepare(i)``, when given, runs
@@ -38,7 +40,22 @@ def interleaved_medians(
             elapsed = time.perf_counter() - start
             if i >= warmup:
                 timings.append(elapsed)
+    return samples
+
+
+def interleaved_medians(
+    actions: Sequence[tuple[Action, Action | None]], repeat: int, *, warmup: int = 1
+) -> list[float]:
+    """Median seconds of each ``(action, prepare)`` pair (see :func:`interleaved_samples`)."""
+    samples = interleaved_samples(actions, repeat, warmup=warmup)
     return [statistics.median(timings) for timings in samples]
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (``fraction`` 0.95 for p95) of some samples."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
 
 
 def format_seconds(seconds: float) -> str:
@@ -66,3 +83,19 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def positive_int(text: str) -> int:
+    """An ``argparse`` type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def size_list(text: str) -> list[int]:
+    """An ``argparse`` type: comma-separated positive integers, such as ``1000,10000``."""
+    try:
+        return [positive_int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1000,10000") from None

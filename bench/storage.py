@@ -36,7 +36,9 @@ from bench.common import (  # noqa: E402
     format_seconds,
     interleaved_medians,
     mark,
+    positive_int,
     render_table,
+    size_list,
     timed,
 )
 
@@ -638,37 +640,23 @@ def run_size(size: int, quick: bool, history: int) -> Measured:
     return Measured([Result(**row) for row in raw["results"]], raw["setup"], raw["lru_size"])
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
-    return value
-
-
-def _sizes(text: str) -> list[int]:
-    try:
-        return [_positive(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1000,10000") from None
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line: ``--sizes``, ``--quick``, ``--history``."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--sizes",
         default=[1000, 10000],
-        type=_sizes,
+        type=size_list,
         help="comma-separated ontology sizes in documents (default: 1000,10000)",
     )
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
     parser.add_argument(
         "--history",
-        type=_positive,
+        type=positive_int,
         default=HISTORY,
         help=f"commits between the old commit that is read and the head (default {HISTORY})",
     )
-    parser.add_argument("--child-size", type=_positive, help=argparse.SUPPRESS)
+    parser.add_argument("--child-size", type=positive_int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.sizes:

@@ -125,8 +125,8 @@ def _three_way(
         cache.at(base),
         cache.at(source_head),
         target,
-        source_changed=[c.doc_id for c in store.changes(base, source_head)],
-        target_changed=[c.doc_id for c in store.changes(base, target.commit)],
+        source_changed=store.changed_ids(base, source_head),
+        target_changed=store.changed_ids(base, target.commit),
         resolutions=resolutions,
     )
 
@@ -241,8 +241,8 @@ def branch_revert(
         # Three-way with the reverted commit as base and its parent as "source".
         result = merge.three_way(
             cache.at(info.id), cache.at(parent), current,
-            source_changed=[c.doc_id for c in store.changes(info.id, parent)],
-            target_changed=[c.doc_id for c in store.changes(info.id, current.commit)],
+            source_changed=store.changed_ids(info.id, parent),
+            target_changed=store.changed_ids(info.id, current.commit),
             resolutions=resolutions,
         )  # fmt: skip
         _refuse_bad_resolutions(result)

@@ -14,8 +14,15 @@ FAILED = Counter(
 )
 
 
+NAME, HELP = "oms_audit_events", "Audit events in the outbox by state."
+
+
 class BacklogCollector(Collector):
     """Counts the outbox by state at scrape time."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registration asks for the names only: no database query at start-up.
+        yield GaugeMetricFamily(NAME, HELP, labels=["state"])
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db import DatabaseError

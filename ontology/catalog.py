@@ -80,10 +80,17 @@ class CatalogCache:
     """Catalogs by commit id for one store, derived incrementally from the latest built."""
 
     def __init__(self, store: VersionedStore, size: int = 32) -> None:
-        self.store = store
+        # Weak: the cache lives in a WeakKeyDictionary keyed by this store.
+        self._store = weakref.ref(store)
         self.cache: LRU[str, Catalog] = LRU(size)
         self.latest: Catalog | None = None
         self.lock = threading.Lock()
+
+    @property
+    def store(self) -> VersionedStore:
+        store = self._store()
+        assert store is not None, "the store of this catalog cache is gone"
+        return store
 
     def at(self, commit: str) -> Catalog:
         """The catalog of a commit id."""

@@ -339,7 +339,7 @@ def diff_refs(*, base: str, head: str, mode: Mode = "direct") -> Diff:
         if found is None:
             raise NoMergeBase(f"{base!r} and {head!r} share no commit.")
         start = found
-    changed = [change.doc_id for change in store.changes(start, head_commit)]
+    changed = store.changed_ids(start, head_commit)
     cache = catalogs(store)
     diff = semantic_diff(cache.at(start), cache.at(head_commit), changed)
     return replace(

@@ -164,9 +164,9 @@ def changes_commit(
             # Only backends without write locks get here: back off and plan again.
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
             continue
-        final = before.patched(info.id, changes.items())
-        catalogs(store).remember(final)
-        return Written(info, before, final, changes)
+        after.commit = info.id  # the planned catalog is the new commit's: no second copy
+        catalogs(store).remember(after)
+        return Written(info, before, after, changes)
     raise HeadMoved(f"Branch {branch!r} kept moving; try again.")
 
 

@@ -230,6 +230,10 @@ class VersionedStore(abc.ABC):
     def changes(self, base: str, head: str) -> list[DocumentChange]:
         """Documents that differ between two refs, sorted by id (direct, not via merge base)."""
 
+    def changed_ids(self, base: str, head: str) -> list[str]:
+        """The ids of the documents that differ between two refs (no bodies), sorted."""
+        return [change.doc_id for change in self.changes(base, head)]
+
     @abc.abstractmethod
     def merge_base(self, a: str, b: str) -> str | None:
         """The best common ancestor of two refs (None if they share no history)."""

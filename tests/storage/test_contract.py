@@ -437,3 +437,10 @@ def test_a_merge_commit_may_change_nothing(store):
     assert merge.parents[1] == side.id
     assert store.changes(merge.parents[0], merge.id) == []
     assert store.merge_base("main", "side") == side.id
+
+
+def test_changed_ids_name_what_changes_lists(store):
+    base = put(store, "main", doc("a"), doc("b"))
+    store.commit("main", [Put(doc("b", v=2)), Delete("a"), Put(doc("c"))], author="a", message="m")
+    assert store.changed_ids(base.id, "main") == ["a", "b", "c"]
+    assert store.changed_ids(base.id, "main") == [c.doc_id for c in store.changes(base.id, "main")]

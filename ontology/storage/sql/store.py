@@ -309,6 +309,9 @@ class SQLStore(VersionedStore):
             for doc_id, (before, after) in sorted(differing.items())
         ]
 
+    def changed_ids(self, base_ref: str, head: str) -> list[str]:
+        return sorted(tree.diff(self.objects, self._tree(base_ref), self._tree(head)))
+
     def merge_base(self, a: str, b: str) -> str | None:
         start_a, start_b = self.resolve(a), self.resolve(b)
         flags = {start_a: 1}

@@ -66,8 +66,16 @@ def lookup(objects: ObjectStore, root: str, doc_id: str) -> Entry | None:
 
 
 def entries(objects: ObjectStore, root: str) -> Iterator[tuple[str, Entry]]:
-    """Every (doc_id, entry) of a tree, tombstones included."""
-    return _node_entries(objects, objects.load(root))
+    """Every (doc_id, entry) of a tree, tombstones included; one query per trie level."""
+    level = [root]
+    while level:
+        nodes = objects.load_many(level)
+        level = []
+        for node in nodes.values():
+            if "l" in node:
+                yield from node["l"].items()
+            else:
+                level.extend(child for child, _ in node["c"].values())
 
 
 def _node_entries(objects: ObjectStore, node: dict[str, Any]) -> Iterator[tuple[str, Entry]]:
