@@ -53,6 +53,7 @@ lint: install-dev
 
 bench: install-dev
 	$(PY) bench/storage.py
+	$(PY) bench/versioning.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
