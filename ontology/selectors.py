@@ -24,7 +24,7 @@ def commit_at(*, branch: str, at: str | None = None) -> str:
     before that moment. A time before the branch's first commit is ``RefNotFound``.
     """
     store = get_store()
-    head = store.get_branch(branch).head
+    head = store.branch_head(branch)
     if not at:
         return head
     if any(hint in at for hint in TIME_HINTS) or at[:4].isdigit() and "-" in at[:5]:

@@ -90,14 +90,25 @@ _local = _LocalJWT()
 
 
 def local_principal(token: str) -> Principal:
-    """A simplejwt access token of an active Django user, as a principal."""
+    """A simplejwt access token of an active Django user, as a principal.
+
+    The signature and expiry are checked on every request; the user and its groups are
+    read once and cached for ``OMS_AUTH_CACHE_TTL`` (the same bound as in remote mode: a
+    disabled user's token stops working within that time).
+    """
     if token.count(".") != 2:
         raise InvalidToken("The token is malformed.")
     validated = _local.get_validated_token(token.encode())  # 401 when bad or expired
+    key = CACHE_PREFIX + "local:" + hashlib.sha256(token.encode()).hexdigest()
+    cached = cache_get(key)
+    if cached is not None:
+        return Principal.from_cache(cached)
     user = _local.get_user(validated)  # 401 when the user is unknown or inactive
-    principal = principal_from_user(user, source="local")
     expires_at = datetime.fromtimestamp(validated["exp"], UTC)
-    return replace(principal, expires_at=expires_at)
+    principal = replace(principal_from_user(user, source="local"), expires_at=expires_at)
+    ttl = min(float(settings.OMS_AUTH_CACHE_TTL), (expires_at - datetime.now(UTC)).total_seconds())
+    cache_set(key, principal.to_cache(), ttl)
+    return principal
 
 
 class PrincipalSessionAuthentication(SessionAuthentication):

@@ -113,7 +113,7 @@ class ElementViewSet(viewsets.ViewSet):
         if header_version(request, "HTTP_IF_NONE_MATCH") == current:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(with_version(document))
+            response = Response({**document, "version": current})
         response["ETag"] = etag(current)
         response["X-Commit-Id"] = catalog.commit
         return response

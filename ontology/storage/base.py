@@ -147,6 +147,10 @@ class VersionedStore(abc.ABC):
     def get_branch(self, name: str) -> Ref:
         """One branch; ``RefNotFound`` if there is none."""
 
+    def branch_head(self, name: str) -> str:
+        """The commit a branch points at (``RefNotFound`` if there is none); the hot path."""
+        return self.get_branch(name).head
+
     @abc.abstractmethod
     def create_branch(self, name: str, *, start: str, author: str = "") -> Ref:
         """Create branch ``name`` pointing at the commit ``start`` resolves to; O(1)."""

@@ -119,6 +119,19 @@ class SQLStore(VersionedStore):
             raise RefNotFound(f"No branch named {name!r}.")
         return _ref(row)
 
+    def branch_head(self, name: str) -> str:
+        # Every read resolves its branch: one indexed lookup, without ORM query building.
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT commit_id FROM oms_store_ref WHERE name = %s AND kind = %s",
+                [name, StoreRef.BRANCH],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            base.validate_ref_name(name)
+            raise RefNotFound(f"No branch named {name!r}.")
+        return row[0]
+
     def create_branch(self, name: str, *, start: str, author: str = "") -> Ref:
         base.validate_ref_name(name)
         with transaction.atomic(using=self.using):
