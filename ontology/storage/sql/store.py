@@ -121,16 +121,11 @@ class SQLStore(VersionedStore):
 
     def branch_head(self, name: str) -> str:
         # Every read resolves its branch: one indexed lookup, without ORM query building.
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                "SELECT commit_id FROM oms_store_ref WHERE name = %s AND kind = %s",
-                [name, StoreRef.BRANCH],
-            )
-            row = cursor.fetchone()
-        if row is None:
+        try:
+            return self._head(name, lock=False)
+        except RefNotFound:
             base.validate_ref_name(name)
-            raise RefNotFound(f"No branch named {name!r}.")
-        return row[0]
+            raise
 
     def create_branch(self, name: str, *, start: str, author: str = "") -> Ref:
         base.validate_ref_name(name)
@@ -487,16 +482,22 @@ class SQLStore(VersionedStore):
         Writers of one branch queue on the row lock (PostgreSQL) or the IMMEDIATE
         transaction (SQLite) instead of racing; the conditional update stays as the guard.
         """
-        head = (
-            self._ref_rows()
-            .select_for_update()
-            .filter(name=branch, kind=StoreRef.BRANCH)
-            .values_list("commit_id", flat=True)
-            .first()
-        )
-        if head is None:
+        return self._head(branch, lock=True)
+
+    def _head(self, branch: str, *, lock: bool) -> str:
+        # Raw SQL: this runs on every read and twice per write, and ORM query building
+        # would cost more than the lookup itself.
+        connection = connections[self.using]
+        suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT commit_id FROM oms_store_ref WHERE name = %s AND kind = %s{suffix}",
+                [branch, StoreRef.BRANCH],
+            )
+            row = cursor.fetchone()
+        if row is None:
             raise RefNotFound(f"No branch named {branch!r}.")
-        return head
+        return row[0]
 
     def _tree(self, ref: str) -> str:
         return self._commit(self.resolve(ref))["tree"]
