@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from oms_project.lru import LRU
 from ontology.kinds import KINDS
 from ontology.references import references
 from ontology.storage.base import Document, VersionedStore
-from ontology.storage.lru import LRU
 
 Key = tuple[str, str]  # (kind, apiName)
 

@@ -8,6 +8,7 @@ nothing is cached is 503, never anonymous access.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from integrations.user_service.client import user_service
 from integrations.user_service.exceptions import InvalidToken
 from integrations.user_service.jwks import verify_locally
 from integrations.user_service.principal import Principal, principal_from_user
+from oms_project.lru import LRU
 
 CACHE_PREFIX = "oms:auth:"
 
@@ -56,15 +58,51 @@ class BearerAuthentication(BaseAuthentication):
         return 'Bearer realm="oms"'
 
 
+class PrincipalCache:
+    """Principals by token hash: the shared cache (Redis in production) with a small
+    in-process tier in front. Each entry carries the moment it must be forgotten, so the
+    process tier never outlives the shared one and revocation stays bounded by the TTL."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.local: LRU[str, tuple[float, Principal]] = LRU(size)
+
+    def get(self, key: str) -> Principal | None:
+        now = time.time()
+        hit = self.local.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        cached = cache_get(key)
+        if not isinstance(cached, dict) or cached.get("until", 0) <= now:
+            return None
+        principal = Principal.from_cache(cached["principal"])
+        self.local.put(key, (cached["until"], principal))
+        return principal
+
+    def put(self, key: str, principal: Principal, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        until = time.time() + ttl
+        cache_set(key, {"principal": principal.to_cache(), "until": until}, ttl)
+        self.local.put(key, (until, principal))
+
+
+principals = PrincipalCache()
+
+
+def _ttl(expires_at: datetime | None) -> float:
+    """How long a principal may be cached: never beyond the token nor OMS_AUTH_CACHE_TTL."""
+    ttl = float(settings.OMS_AUTH_CACHE_TTL)
+    if expires_at is not None:
+        ttl = min(ttl, (expires_at - datetime.now(UTC)).total_seconds())
+    return ttl
+
+
 def remote_principal(token: str) -> Principal:
     """Validate with the User Service (after optional local checks), caching the answer."""
     key = CACHE_PREFIX + hashlib.sha256(token.encode()).hexdigest()
-    now = datetime.now(UTC)
-    cached = cache_get(key)
+    cached = principals.get(key)
     if cached is not None:
-        principal = Principal.from_cache(cached)
-        if principal.expires_at is None or principal.expires_at > now:
-            return principal
+        return cached
     claims = verify_locally(token) if settings.OMS_JWT_LOCAL_VERIFY else {}
     validation = user_service().validate(token)  # ServiceUnavailable -> 503
     if not validation.valid or validation.principal is None:
@@ -72,14 +110,10 @@ def remote_principal(token: str) -> Principal:
     expires_at = validation.expires_at
     if expires_at is None and "exp" in claims:
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and expires_at <= datetime.now(UTC):
         raise InvalidToken("The token has expired.")
-    principal = validation.principal
-    ttl = float(settings.OMS_AUTH_CACHE_TTL)
-    if expires_at is not None:
-        ttl = min(ttl, (expires_at - now).total_seconds())
-    cache_set(key, principal.to_cache(), ttl)
-    return principal
+    principals.put(key, validation.principal, _ttl(expires_at))
+    return validation.principal
 
 
 class _LocalJWT(JWTAuthentication):
@@ -100,14 +134,13 @@ def local_principal(token: str) -> Principal:
         raise InvalidToken("The token is malformed.")
     validated = _local.get_validated_token(token.encode())  # 401 when bad or expired
     key = CACHE_PREFIX + "local:" + hashlib.sha256(token.encode()).hexdigest()
-    cached = cache_get(key)
+    cached = principals.get(key)
     if cached is not None:
-        return Principal.from_cache(cached)
+        return cached
     user = _local.get_user(validated)  # 401 when the user is unknown or inactive
     expires_at = datetime.fromtimestamp(validated["exp"], UTC)
     principal = replace(principal_from_user(user, source="local"), expires_at=expires_at)
-    ttl = min(float(settings.OMS_AUTH_CACHE_TTL), (expires_at - datetime.now(UTC)).total_seconds())
-    cache_set(key, principal.to_cache(), ttl)
+    principals.put(key, principal, _ttl(expires_at))
     return principal
 
 

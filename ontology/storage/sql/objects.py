@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db import connections
 
+from oms_project.lru import LRU
 from ontology.storage.base import canonical_json
 from ontology.storage.exceptions import CorruptStore
-from ontology.storage.lru import LRU
 from ontology.storage.sql.models import StoreObject
 
 DOC, TREE = "doc", "tree"

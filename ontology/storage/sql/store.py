@@ -23,6 +23,7 @@ from typing import Any
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
+from oms_project.lru import LRU
 from ontology.storage import base
 from ontology.storage.base import (
     Change,
@@ -44,7 +45,6 @@ from ontology.storage.exceptions import (
     RefNotFound,
     StoreUnavailable,
 )
-from ontology.storage.lru import LRU
 from ontology.storage.sql import tree
 from ontology.storage.sql.models import (
     StoreChange,

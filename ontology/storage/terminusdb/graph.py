@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from oms_project.lru import LRU
 from ontology.storage.base import CommitInfo
 from ontology.storage.exceptions import CorruptStore
-from ontology.storage.lru import LRU
 from ontology.storage.terminusdb.messages import decode_message
 
 PREFETCH = 256

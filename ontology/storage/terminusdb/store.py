@@ -18,6 +18,7 @@ from typing import Any
 
 from terminusdb_client.woqlquery.woql_query import Doc, WOQLQuery
 
+from oms_project.lru import LRU
 from ontology.storage import base
 from ontology.storage.base import (
     Change,
@@ -37,7 +38,6 @@ from ontology.storage.exceptions import (
     RefNotFound,
     StoreUnavailable,
 )
-from ontology.storage.lru import LRU
 from ontology.storage.terminusdb import cursors, diffs, layout
 from ontology.storage.terminusdb.graph import CommitGraph
 from ontology.storage.terminusdb.history import DocumentHistory
