@@ -54,6 +54,7 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/storage.py
 	$(PY) bench/versioning.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
