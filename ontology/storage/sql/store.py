@@ -537,7 +537,7 @@ class SQLStore(VersionedStore):
             ("commit_id", "doc_id", "blob", "previous"),
             [(commit_id, d, b, prev) for d, b, prev in changes],
         )
-        return {
+        commit = {
             "id": commit_id,
             "stamp": stamp,
             "tree": tree_hash,
@@ -547,6 +547,10 @@ class SQLStore(VersionedStore):
             "timestamp": timestamp,
             "generation": generation,
         }
+        # The next write builds on this commit: keep it. Safe even if the transaction rolls
+        # back, since only refs make a commit reachable and ``resolve`` asks the database.
+        self.commits.put(commit_id, commit)
+        return commit
 
     def _commit(self, commit_id: str) -> dict[str, Any]:
         """A commit as a dict (cached forever: commits are immutable)."""
