@@ -23,7 +23,6 @@ import contextlib
 import dataclasses
 import http.client
 import json
-import math
 import os
 import platform
 import random
@@ -49,7 +48,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import format_seconds, mark, render_table, timed  # noqa: E402
+from bench.common import format_seconds, mark, percentile, render_table, timed  # noqa: E402
 from bench.storage import WORDS  # noqa: E402
 
 SEED = 20240601
@@ -570,13 +569,6 @@ class Result:
         return self.cpu[part] / self.requests
 
 
-def percentile(ordered: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` in 0-100) of sorted values; NaN when empty."""
-    if not ordered:
-        return math.nan
-    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
-
-
 class CpuMeter:
     """CPU time of the gunicorn processes, of PostgreSQL's and of the load generator (Linux).
 
@@ -713,7 +705,7 @@ def run_python(server: Server, scenario: Scenario, clients: int, seconds: float)
     failures = sum((t.failures for t in tallies), Counter())
     return Result(
         scenario.name, "python", len(latencies), sum(failures.values()), elapsed,
-        percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99),
         dict(failures), *meter.end(), sum(t.received for t in tallies),
     )  # fmt: skip
 

@@ -52,8 +52,10 @@ def interleaved_medians(
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
-    """The nearest-rank percentile (``fraction`` 0.95 for p95) of some samples."""
+    """The nearest-rank percentile (``fraction`` 0.95 for p95) of some samples; NaN if none."""
     ordered = sorted(samples)
+    if not ordered:
+        return math.nan
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 

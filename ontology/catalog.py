@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from oms_project.lru import LRU
+from ontology.documents import version
 from ontology.kinds import KINDS
 from ontology.references import references
 from ontology.storage.base import Document, VersionedStore
@@ -30,14 +31,27 @@ class Catalog:
     names: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     # (kind, apiName) referred to -> ids of the elements that refer to it
     referrers: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Derived lazily and never copied by ``patched``: a catalog's elements never change.
+    _sorted: dict[str, list[Document]] = field(default_factory=dict, repr=False)
+    _versions: dict[str, str] = field(default_factory=dict, repr=False)
 
     def get(self, kind: str, api_name: str) -> Document | None:
         doc_id = self.names.get(kind, {}).get(api_name)
         return self.by_id.get(doc_id) if doc_id else None
 
     def of_kind(self, kind: str) -> list[Document]:
-        """Elements of one kind sorted by apiName."""
-        return [self.by_id[i] for _, i in sorted(self.names.get(kind, {}).items())]
+        """Elements of one kind sorted by apiName (sorted once per catalog)."""
+        if kind not in self._sorted:
+            index = self.names.get(kind, {})
+            self._sorted[kind] = [self.by_id[index[name]] for name in sorted(index)]
+        return self._sorted[kind]
+
+    def version_of(self, document: Document) -> str:
+        """An element's content hash (its ETag), computed once per catalog."""
+        found = self._versions.get(document["id"])
+        if found is None:
+            found = self._versions[document["id"]] = version(document)
+        return found
 
     def referring_to(self, kind: str, api_name: str) -> list[Document]:
         """Elements that refer to (kind, apiName), sorted by kind and apiName."""

@@ -25,7 +25,6 @@ from ontology.api.serializers import (
     ReadQuerySerializer,
     list_query_serializer,
 )
-from ontology.documents import version, with_version
 from ontology.exceptions import InvalidElement
 from ontology.kinds import KINDS, Kind
 from ontology.services import CommitResult, Operation
@@ -101,7 +100,7 @@ class ElementViewSet(viewsets.ViewSet):
                 "count": len(found),
                 "commit": catalog.commit,
                 "next": _encode_cursor(page[-1]["apiName"]) if more else None,
-                "results": [with_version(d) for d in page],
+                "results": [{**d, "version": catalog.version_of(d)} for d in page],
             }
         )
 
@@ -109,7 +108,7 @@ class ElementViewSet(viewsets.ViewSet):
         params = query(ReadQuerySerializer, request)
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         document = selectors.element_get(catalog=catalog, kind=self.kind.segment, api_name=api_name)
-        current = version(document)
+        current = catalog.version_of(document)
         if header_version(request, "HTTP_IF_NONE_MATCH") == current:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
