@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Q
 
 from branches import merge
 from branches.exceptions import (
@@ -63,15 +64,15 @@ def branch_delete(*, name: str, actor: Principal) -> None:
     store = get_store()
     if name == store.default_branch or policy_of(name).protected:
         raise BranchProtected(f"Branch {name!r} is protected and cannot be deleted.")
-    open_ids = list(
-        Proposal.objects.filter(state=Proposal.OPEN)
-        .filter(source=name)
-        .values_list("id", flat=True)
-    ) + list(Proposal.objects.filter(state=Proposal.OPEN, target=name).values_list("id", flat=True))
+    open_ids = sorted(
+        Proposal.objects.filter(Q(source=name) | Q(target=name), state=Proposal.OPEN).values_list(
+            "id", flat=True
+        )
+    )
     if open_ids:
         raise BranchProtected(
-            f"Branch {name!r} has open proposals {sorted(set(open_ids))}; close them first.",
-            proposals=sorted(set(open_ids)),
+            f"Branch {name!r} has open proposals {open_ids}; close them first.",
+            proposals=open_ids,
         )
     with transaction.atomic():
         head = store.get_branch(name).head

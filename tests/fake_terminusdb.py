@@ -391,13 +391,7 @@ class FakeTerminusDB:
         if params.get("id") is not None:
             doc_id = _short_id(str(params["id"]))
             if doc_id not in documents:
-                raise _error(
-                    kind,
-                    "DocumentNotFound",
-                    f"Document not found: {doc_id!r}",
-                    "api:not_found",
-                    document_id=doc_id,
-                )
+                raise _document_not_found(kind, doc_id)
             return _documents_reply([documents[doc_id]], version, as_list=False)
         selected = [documents[key] for key in sorted(documents)]
         if params.get("type"):
@@ -471,13 +465,7 @@ class FakeTerminusDB:
         for raw_id in ids:
             doc_id = _short_id(str(raw_id))
             if doc_id not in target:
-                raise _error(
-                    kind,
-                    "DocumentNotFound",
-                    f"Document not found: {doc_id!r}",
-                    "api:not_found",
-                    document_id=doc_id,
-                )
+                raise _document_not_found(kind, doc_id)
             del target[doc_id]
         graphs = (target, instance) if graph_type == "schema" else (schema, target)
         version = self._commit_to(database, resource.name, author, message, *graphs)
@@ -527,13 +515,7 @@ class FakeTerminusDB:
         elif operation == "DeleteDocument":
             doc_id = _short_id(str((step.get("identifier") or {}).get("node", "")))
             if doc_id not in target:
-                raise _error(
-                    kind,
-                    "DocumentNotFound",
-                    f"Document not found: {doc_id!r}",
-                    "api:not_found",
-                    document_id=doc_id,
-                )
+                raise _document_not_found(kind, doc_id)
             del target[doc_id]
         else:
             raise _woql_syntax(kind, step)
@@ -1218,3 +1200,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and reply.status != 204:
             self.wfile.write(payload)
+
+
+def _document_not_found(kind: str, doc_id: str) -> Exception:
+    """The server's answer for a document id that is not in the graph."""
+    return _error(
+        kind,
+        "DocumentNotFound",
+        f"Document not found: {doc_id!r}",
+        "api:not_found",
+        document_id=doc_id,
+    )
