@@ -1202,7 +1202,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-def _document_not_found(kind: str, doc_id: str) -> Exception:
+def _document_not_found(kind: str, doc_id: str) -> ApiError:
     """The server's answer for a document id that is not in the graph."""
     return _error(
         kind,
