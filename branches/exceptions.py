@@ -67,3 +67,11 @@ class ReviewRefused(OMSError):
     status = 403
     code = "review_refused"
     title = "Review refused"
+
+
+class TooManyCommits(OMSError):
+    """A merge brings more commits than the four-eyes check walks; squash or split it."""
+
+    status = 409
+    code = "too_many_commits"
+    title = "Too many commits"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -33,6 +35,17 @@ class BranchPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} ({'protected' if self.protected else 'open'})"
+
+    #: Doors a protected branch keeps open: a reviewed proposal, and refs that change no content.
+    PROTECTED_DOORS = frozenset({"proposal", "branch-create", "tag-create"})
+    #: Doors only the system (operators' commands, migrations) may use on a protected branch.
+    SYSTEM_DOORS = frozenset({"edit", "import", "revert"})
+
+    def allows(self, actor: Any, door: str) -> bool:
+        """Whether ``actor`` may change this branch through ``door`` (the pipeline's guard)."""
+        if not self.protected or door in self.PROTECTED_DOORS:
+            return True
+        return door in self.SYSTEM_DOORS and getattr(actor, "source", "") == "system"
 
 
 class Proposal(models.Model):

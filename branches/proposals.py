@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from branches import services
+from branches import plans, selectors, services
 from branches.exceptions import (
     MergeConflict,
     NothingToMerge,
@@ -24,10 +23,10 @@ from branches.exceptions import (
     UnrelatedHistories,
 )
 from branches.models import Proposal, ProposalEvent, Review
-from history.models import CommitProposal
-from history.services import audit_event_record, commit_proposals_record
+from branches.plans import Strategy
+from history.services import audit_event_record
 from integrations.user_service.principal import APPROVE, SYSTEM, Principal
-from ontology.exceptions import IntegrityFailed
+from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
 from ontology.storage import get_store
 from ontology.storage.exceptions import InvalidChange, RefNotFound
 
@@ -109,7 +108,7 @@ def proposal_open(
             source=source, target=target, title=title, description=description,
             author=actor.username, author_id=actor.id,
         )  # fmt: skip
-        _event(proposal, "opened", actor, source_head=store.resolve(source))
+        proposal_event(proposal, "opened", actor, source_head=store.resolve(source))
     return proposal
 
 
@@ -120,132 +119,148 @@ def proposal_update(*, proposal: Proposal, changes: dict[str, str], actor: Princ
         setattr(proposal, name, value)
     with transaction.atomic():
         proposal.save()
-        _event(proposal, "updated", actor, fields=sorted(changes))
+        proposal_event(proposal, "updated", actor, fields=sorted(changes))
     return proposal
 
 
 def proposal_review(*, proposal: Proposal, verdict: str, body: str, actor: Principal) -> Review:
     """Approve, request changes or comment; approvals hold for the current source head."""
     _must_be_open(proposal)
-    if verdict in (Review.APPROVE, Review.REQUEST_CHANGES):
-        if not actor.has_scope(APPROVE):
-            raise ReviewRefused(f"Giving the verdict {verdict!r} needs the scope {APPROVE!r}.")
-        if actor.id == proposal.author_id and verdict == Review.APPROVE:
+    if verdict in (Review.APPROVE, Review.REQUEST_CHANGES) and not actor.has_scope(APPROVE):
+        raise ReviewRefused(f"Giving the verdict {verdict!r} needs the scope {APPROVE!r}.")
+    store = get_store()
+    head = store.resolve(proposal.source)
+    if verdict == Review.APPROVE:
+        if actor.id == proposal.author_id:
             raise ReviewRefused("Authors cannot approve their own proposals.")
-    head = get_store().resolve(proposal.source)
+        target_head = store.resolve(proposal.target)
+        if actor.username in selectors.merged_authors(head=head, target_head=target_head):
+            raise ReviewRefused("You authored commits of this proposal: another reviewer approves.")
     with transaction.atomic():
         review = Review.objects.create(
             proposal=proposal, reviewer=actor.username, reviewer_id=actor.id, verdict=verdict,
             body=body, source_head=head,
         )  # fmt: skip
-        _event(proposal, "reviewed", actor, verdict=verdict, review=review.pk, source_head=head)
+        proposal_event(
+            proposal, "reviewed", actor, verdict=verdict, review=review.pk, source_head=head
+        )
     return review
 
 
-def dismiss_stale_approvals(proposal: Proposal) -> str:
-    """Dismiss approvals given at an older head of the source; returns the current head."""
-    head = get_store().resolve(proposal.source)
-    stale = proposal.reviews.filter(verdict=Review.APPROVE, dismissed=False).exclude(
-        source_head=head
-    )
-    with transaction.atomic():
-        for review in stale.select_for_update():
-            review.dismissed = True
-            review.save(update_fields=["dismissed"])
-            _event(
-                proposal, "approval_dismissed", SYSTEM, review=review.pk,
-                reviewer=review.reviewer, reviewedHead=review.source_head, sourceHead=head,
-            )  # fmt: skip
-    return head
+def approvals_dismiss(*, source: str, head: str) -> int:
+    """Dismiss approvals of open proposals from ``source`` given at another head.
+
+    Called in the transaction of every write that moves ``source`` (the pipeline's
+    ``head_moved``); reads never dismiss anything.
+    """
+    stale = Review.objects.filter(
+        proposal__source=source, proposal__state=Proposal.OPEN, verdict=Review.APPROVE,
+        dismissed=False,
+    ).exclude(source_head=head).select_related("proposal")  # fmt: skip
+    dismissed = 0
+    for review in stale:
+        review.dismissed = True
+        review.save(update_fields=["dismissed"])
+        proposal_event(
+            review.proposal, "approval_dismissed", SYSTEM, review=review.pk,
+            reviewer=review.reviewer, reviewedHead=review.source_head, sourceHead=head,
+        )  # fmt: skip
+        dismissed += 1
+    return dismissed
 
 
-def valid_approvals(proposal: Proposal, head: str) -> list[Review]:
-    """Approvals at ``head``, one per reviewer, not withdrawn by a later request for changes."""
+def valid_approvals(proposal: Proposal, head: str, *, target_head: str) -> list[Review]:
+    """Approvals that count for merging ``head`` into ``target_head``.
+
+    One per reviewer, given at ``head``, not dismissed, not withdrawn by a later request for
+    changes, and from someone who authored neither the proposal nor any commit it brings
+    (the four-eyes rule, ``docs/branches.md``).
+    """
     latest: dict[str, Review] = {}
     for review in proposal.reviews.filter(dismissed=False, source_head=head).exclude(
         verdict=Review.COMMENT
     ):
         latest[review.reviewer_id] = review
-    return [
+    approvals = [
         r
         for r in latest.values()
         if r.verdict == Review.APPROVE and r.reviewer_id != proposal.author_id
     ]
+    if not approvals:
+        return []
+    authors = selectors.merged_authors(head=head, target_head=target_head)
+    return [r for r in approvals if r.reviewer not in authors]
 
 
 def proposal_checks(
     *, proposal: Proposal, resolutions: dict[str, Any] | None = None
 ) -> list[CheckResult]:
-    """Every gate check for merging the proposal now."""
-    head = dismiss_stale_approvals(proposal) if proposal.is_open else ""
+    """Every gate check for merging the proposal now (a pure read: nothing is written)."""
+    return _checks(proposal, resolutions)[1]
+
+
+def _checks(
+    proposal: Proposal, resolutions: dict[str, Any] | None
+) -> tuple[str, list[CheckResult]]:
+    """The source head the checks looked at, and the checks."""
+    store = get_store()
+    head = store.resolve(proposal.source) if proposal.is_open else ""
     error: Exception | None = None
+    approvals: list[Review] = []
     if proposal.is_open:
+        preview = plans.ProposalMerge(
+            source=proposal.source, source_head=head, resolutions=dict(resolutions or {}),
+            proposal_id=proposal.pk, gate=False,
+        )  # fmt: skip
         try:
-            services.branch_merge(
-                source=proposal.source, target=proposal.target, actor=SYSTEM, strategy="merge",
-                resolutions=resolutions, dry_run=True, via_proposal=True,
-            )  # fmt: skip
-        except (
-            MergeConflict,
-            IntegrityFailed,
-            NothingToMerge,
-            UnrelatedHistories,
-            RefNotFound,
-        ) as exc:
+            services.merge_write(
+                preview, target=proposal.target, actor=SYSTEM, message="", dry_run=True
+            )
+        except (MergeConflict, IntegrityFailed, NothingToMerge, UnrelatedHistories,
+                RefNotFound, InvalidElement, ElementReferenced) as exc:  # fmt: skip
             error = exc
+        approvals = valid_approvals(proposal, head, target_head=store.resolve(proposal.target))
     context = GateContext(
         proposal=proposal,
-        approvals=valid_approvals(proposal, head) if head else [],
+        approvals=approvals,
         required_approvals=services.policy_of(proposal.target).required_approvals,
         preview_error=error,
     )
-    return [check(context) for check in MERGE_CHECKS]
+    return head, [check(context) for check in MERGE_CHECKS]
 
 
 def proposal_merge(
     *,
     proposal: Proposal,
     actor: Principal,
-    strategy: services.Strategy = "merge",
+    strategy: Strategy = "merge",
     resolutions: dict[str, Any] | None = None,
     message: str = "",
     dry_run: bool = False,
 ) -> services.MergeOutcome:
-    """Merge when every gate check passes; records the merge commit on the proposal."""
+    """Merge exactly the source head the checks passed at, and only while the gate holds.
+
+    The approvals are counted again under the target's lock at that pinned head, so a
+    commit pushed to the source meanwhile is not merged (it needs its own approval).
+    """
     _must_be_open(proposal)
-    checks = proposal_checks(proposal=proposal, resolutions=resolutions)
+    head, checks = _checks(proposal, resolutions)
     failed = [c for c in checks if not c.passed]
     if failed:
         raise NotMergeable(
             "; ".join(f"{c.name}: {c.detail}" for c in failed),
             checks=[check_dict(c) for c in checks],
         )
-    head = get_store().resolve(proposal.source)
-    with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        _must_be_open(locked)
-        outcome = services.branch_merge(
-            source=proposal.source, target=proposal.target, actor=actor, strategy=strategy,
-            resolutions=resolutions, dry_run=dry_run, via_proposal=True,
-            expected_source_head=head,
-            message=message or f"Merge proposal #{proposal.pk}: {proposal.title}",
-        )  # fmt: skip
-        if not dry_run and outcome.written and outcome.written.commit:
-            locked.state = Proposal.MERGED
-            locked.merged_commit = outcome.written.commit.id
-            locked.merged_by = actor.username
-            locked.merged_at = timezone.now()
-            locked.save()
-            _event(locked, "merged", actor, commit=locked.merged_commit, strategy=strategy)
-            commit_proposals_record(
-                proposal_id=locked.pk, target=locked.target, source_head=outcome.source_head,
-                base=outcome.base,
-            )  # fmt: skip
-            CommitProposal.objects.get_or_create(
-                commit=locked.merged_commit, target=locked.target,
-                defaults={"proposal_id": locked.pk},
-            )  # fmt: skip
-            proposal.refresh_from_db()
+    plan = plans.ProposalMerge(
+        source=proposal.source, source_head=head, strategy=strategy,
+        resolutions=dict(resolutions or {}), proposal_id=proposal.pk,
+        required_approvals=services.policy_of(proposal.target).required_approvals,
+    )  # fmt: skip
+    outcome = services.merge_write(
+        plan, target=proposal.target, actor=actor, dry_run=dry_run,
+        message=message or f"Merge proposal #{proposal.pk}: {proposal.title}",
+    )  # fmt: skip
+    proposal.refresh_from_db()
     return outcome
 
 
@@ -267,7 +282,7 @@ def _set_state(proposal: Proposal, state: str, action: str, actor: Principal) ->
     with transaction.atomic():
         proposal.state = state
         proposal.save(update_fields=["state", "updated_at"])
-        _event(proposal, action, actor)
+        proposal_event(proposal, action, actor)
     return proposal
 
 
@@ -276,7 +291,9 @@ def _must_be_open(proposal: Proposal) -> None:
         raise ProposalNotOpen(f"Proposal #{proposal.pk} is {proposal.state}.")
 
 
-def _event(proposal: Proposal, action: str, actor: Principal, **detail: Any) -> ProposalEvent:
+def proposal_event(
+    proposal: Proposal, action: str, actor: Principal, **detail: Any
+) -> ProposalEvent:
     """Record a state change on the proposal and announce it (one transaction)."""
     event = ProposalEvent.objects.create(
         proposal=proposal, action=action, actor=actor.username, detail=detail

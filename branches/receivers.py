@@ -1,4 +1,4 @@
-"""Branch protection, enforced on every ontology write through ``commit_requested``."""
+"""Approvals describe one head of the source: a write that moves it dismisses them."""
 
 from __future__ import annotations
 
@@ -6,17 +6,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from branches.exceptions import BranchProtected
-from branches.models import BranchPolicy
-from ontology.signals import commit_requested
+from ontology.signals import head_moved
 
 
-@receiver(commit_requested)
-def refuse_direct_writes_to_protected_branches(*, branch: str, actor: Any, **kwargs: Any) -> None:
-    """Protected branches change only through proposals (or the system itself)."""
-    if getattr(actor, "source", "") == "system":
-        return
-    if BranchPolicy.objects.filter(branch=branch, protected=True).exists():
-        raise BranchProtected(
-            f"Branch {branch!r} is protected: change it through a proposal.", branch=branch
-        )
+@receiver(head_moved)
+def dismiss_stale_approvals(*, branch: str, head: str, **kwargs: Any) -> None:
+    """Dismiss approvals of open proposals from ``branch`` given at another head."""
+    from branches.proposals import approvals_dismiss
+
+    approvals_dismiss(source=branch, head=head)

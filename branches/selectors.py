@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from branches.exceptions import TooManyCommits
 from branches.models import BranchPolicy, Proposal, Release
 from ontology.storage import get_store
 from ontology.storage.base import Ref
@@ -74,6 +75,34 @@ def count_ahead(head: str, other: str) -> int:
         if not (cursor := page.next_cursor):
             break
     return min(count, AHEAD_LIMIT)
+
+
+AUTHORS_LIMIT = 1000
+
+
+def merged_authors(*, head: str, target_head: str) -> set[str]:
+    """Who authored the commits that merging ``head`` would bring into ``target_head``.
+
+    Walks back from ``head`` through every parent, stopping at commits the target already
+    contains. Past ``AUTHORS_LIMIT`` commits the answer is incomplete, so it is refused.
+    """
+    store = get_store()
+    authors: set[str] = set()
+    seen: set[str] = set()
+    todo = [head]
+    while todo:
+        commit_id = todo.pop()
+        if commit_id in seen or store.merge_base(commit_id, target_head) == commit_id:
+            continue
+        seen.add(commit_id)
+        if len(seen) > AUTHORS_LIMIT:
+            raise TooManyCommits(
+                f"The merge brings more than {AUTHORS_LIMIT} commits; squash or split it."
+            )
+        info = store.get_commit(commit_id)
+        authors.add(info.author)
+        todo.extend(info.parents)
+    return authors
 
 
 @dataclass(frozen=True)

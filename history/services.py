@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,14 +14,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from history.events import cloudevent
+from history.events import cloudevent, element_event_type, stable_id
 from history.metrics import DELIVERED, FAILED
-from history.models import AuditEvent
+from history.models import AuditEvent, CommitIntent
 from integrations.audit_service.client import send_batch
 from integrations.exceptions import ServiceRejected, ServiceUnavailable
 from oms_project.logging import client_address_var, request_id_var
+from ontology.diff import Change, diff_documents
+from ontology.storage.base import CommitInfo
 
 logger = logging.getLogger("oms.audit")
+Pairs = list[tuple[dict[str, Any] | None, dict[str, Any] | None]]
 
 
 def audit_event_record(
@@ -54,6 +58,70 @@ def audit_event_record(
     if settings.AUDIT_SERVICE_URL:
         transaction.on_commit(audit_deliver.delay, robust=True)
     return event
+
+
+def commit_announce(
+    *,
+    branch: str,
+    commit: CommitInfo,
+    actor: Any,
+    changes: Pairs,
+    intent: uuid.UUID | None = None,
+) -> None:
+    """One event per changed element (``oms.<kind>.created|updated|renamed|deleted``).
+
+    Runs in the commit's transaction (the pipeline's announcement step), or in the sweep's
+    when a crash left a TerminusDB commit unannounced; the event ids are stable either way.
+    """
+    if intent is not None:
+        CommitIntent.objects.filter(id=intent).update(
+            state=CommitIntent.DONE, commit=commit.id, closed_at=timezone.now()
+        )
+    semantic = semantic_changes(changes)
+    for before, after in changes:
+        document = after or before
+        assert document is not None
+        audit_event_record(
+            type=element_event_type(document["kind"], before, after),
+            subject=f"{document['kind']}/{document['apiName']}",
+            actor=actor,
+            branch=branch,
+            commit=commit.id,
+            event_id=stable_id(commit.id, document["id"]),
+            data={
+                "branch": branch,
+                "commit": commit.id,
+                "message": commit.message,
+                "elementId": document["id"],
+                "kind": document["kind"],
+                "apiName": document["apiName"],
+                "previousApiName": before["apiName"] if before and after else None,
+                "changes": semantic.get(document["id"], []),
+            },
+        )
+
+
+def semantic_changes(changes: Pairs) -> dict[str, list[dict[str, Any]]]:
+    """The typed changes of a commit, by element id (renames seen across elements)."""
+    found, uncovered = diff_documents(changes)
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for change in (*found, *uncovered):
+        grouped[change.element_id].append(change_record(change))
+    return grouped
+
+
+def change_record(change: Change) -> dict[str, Any]:
+    """A typed change as it travels in an event's data."""
+    return {
+        "type": change.type,
+        "path": change.path,
+        "member": change.member,
+        "before": change.before,
+        "after": change.after,
+        "rule": change.rule,
+        "impact": change.impact,
+        "affects": list(change.affects),
+    }
 
 
 def _actor(actor: Any) -> dict[str, Any]:
@@ -212,8 +280,6 @@ def intents_reconcile(*, grace: float | None = None) -> dict[str, int]:
     An intent older than ``grace`` seconds is looked up in its branch's log (newest first,
     back to the head it was planned on) by the ``OMS-Intent`` line of the commit message.
     """
-    from history.models import CommitIntent
-    from history.receivers import announce_element_changes
     from integrations.user_service.principal import Principal
     from ontology.storage import get_store
 
@@ -234,7 +300,7 @@ def intents_reconcile(*, grace: float | None = None) -> dict[str, int]:
                 actor = Principal(id=str(locked.actor.get("id", "")),
                                   username=str(locked.actor.get("username", "")),
                                   tenant=str(locked.actor.get("tenant", "")))  # fmt: skip
-                announce_element_changes(
+                commit_announce(
                     branch=locked.branch, commit=commit, actor=actor,
                     changes=[tuple(pair) for pair in locked.changes],
                 )  # fmt: skip

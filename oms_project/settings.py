@@ -152,6 +152,9 @@ elif OMS_STORE_BACKEND == "sql":
 else:
     raise ImproperlyConfigured(f"OMS_STORE_BACKEND={OMS_STORE_BACKEND!r}: use sql or terminusdb.")
 
+# The write pipeline's guard step (ontology.pipeline): who may change a branch, by which door.
+OMS_WRITE_GUARD = "branches.services.write_guard"
+
 # -- Celery -----------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, so that
 # `make run` needs nothing external.

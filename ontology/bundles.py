@@ -3,7 +3,7 @@
 A bundle is ``{"format": "oms-bundle", "formatVersion": 1, "branch", "commit", "exportedAt",
 "elements": [...]}`` with every element exactly as stored, ids included, sorted by kind then
 apiName. An import matches incoming elements to the branch by id first, then by kind and
-apiName, and applies what differs through one ``elements_commit`` (so it is checked and
+apiName, and applies what differs through the write pipeline (so it is checked and
 atomic). :func:`elements_import` is the core that the Turtle import shares.
 """
 
@@ -12,25 +12,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from django.utils import timezone
 
 from integrations.user_service.principal import Principal
 from oms_project.exceptions import flatten_drf_errors
-from ontology import documents, selectors
-from ontology.catalog import Catalog, catalogs
+from ontology import documents, pipeline, selectors
+from ontology.catalog import Catalog
 from ontology.kinds import KINDS
-from ontology.services import Operation, elements_commit
-from ontology.storage import get_store
+from ontology.services import ElementEdits, Operation
 from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, Document, canonical_json
-from ontology.storage.exceptions import HeadMoved
 from ontology.transfer_errors import ImportConflict, InvalidBundle
 
 FORMAT = "oms-bundle"
 FORMAT_VERSION = 1
 MAX_ELEMENTS = 20000
-MAX_ATTEMPTS = 5
 BUNDLE_KEYS = {"format", "formatVersion", "branch", "commit", "exportedAt", "elements"}
 SERVER_MEMBERS = ("id", "kind", "version")
 Mode = Literal["merge", "replace"]
@@ -272,27 +269,51 @@ def elements_import(
     """Make ``branch`` hold ``incoming`` (and, in replace mode, nothing else) in one commit."""
     if mode not in MODES:
         raise InvalidBundle(f"mode must be merge or replace, not {mode!r}.")
-    store = get_store()
-    for _ in range(MAX_ATTEMPTS):
-        head = store.get_branch(branch).head
-        report = ImportReport(
-            branch=branch, source=source, mode=mode, dry_run=dry_run, base=head,
-            warnings=list(warnings), unmapped=list(unmapped),
-        )  # fmt: skip
-        operations = _plan(catalogs(store).at(head), incoming, mode, report)
-        if not operations:
-            return report
-        try:
-            result = elements_commit(
-                branch=branch, operations=operations, actor=actor, message=message,
-                expected_head=head, dry_run=dry_run,
-            )  # fmt: skip
-        except HeadMoved:
-            continue  # another write landed while we planned: plan again on the new head
-        report.commit = result.commit.id if result.commit else None
-        report.cascaded = sorted(f"{d['kind']}/{d['apiName']}" for d in result.cascaded)
+    report = ImportReport(
+        branch=branch, source=source, mode=mode, dry_run=dry_run, base="",
+        warnings=list(warnings), unmapped=list(unmapped),
+    )  # fmt: skip
+    plan = ElementsImport(incoming, mode, report)
+    try:
+        written = pipeline.write(
+            branch=branch, plan=plan, actor=actor, message=message, dry_run=dry_run
+        )
+    except _Unchanged:
         return report
-    raise HeadMoved(f"Branch {branch!r} kept moving during the import; try again.")
+    assert plan.edits is not None
+    result = plan.edits.result(written)
+    report.commit = result.commit.id if result.commit else None
+    report.cascaded = sorted(f"{d['kind']}/{d['apiName']}" for d in result.cascaded)
+    return report
+
+
+class _Unchanged(Exception):
+    """The branch already holds what the import brings: nothing to commit."""
+
+
+class ElementsImport(pipeline.Plan):
+    """An import, matched against the locked head and applied as element operations."""
+
+    door: ClassVar[pipeline.Door] = "import"
+
+    def __init__(self, incoming: Sequence[Incoming], mode: Mode, report: ImportReport) -> None:
+        self.incoming, self.mode, self.report = incoming, mode, report
+        self.edits: ElementEdits | None = None
+
+    def plan(self, before: Catalog) -> pipeline.Planned:
+        report = self.report
+        for names in (report.created, report.updated, report.renamed, report.deleted,
+                      report.unchanged):  # fmt: skip
+            names.clear()  # planned again when another writer moved the head first
+        report.base = before.commit
+        operations = _plan(before, self.incoming, self.mode, report)
+        if not operations:
+            raise _Unchanged
+        self.edits = ElementEdits(operations, door="import")
+        return self.edits.plan(before)
+
+    def locate(self, problem: dict[str, Any], doc_id: str) -> dict[str, Any]:
+        return self.edits.locate(problem, doc_id) if self.edits else problem
 
 
 def _plan(

@@ -6,6 +6,8 @@ import hashlib
 import uuid
 from typing import Any
 
+from oms_project.exceptions import flatten_drf_errors
+from ontology.exceptions import InvalidElement
 from ontology.kinds import KINDS
 from ontology.storage.base import Document, canonical_json
 
@@ -44,6 +46,49 @@ def prepare(kind: str, body: dict[str, Any], existing: Document | None = None) -
     return document
 
 
+def validated_body(kind: str, body: Any, path: str = "$") -> dict[str, Any]:
+    """A client's body checked against its kind's schema (``InvalidElement`` with paths)."""
+    if not isinstance(body, dict):
+        raise InvalidElement(
+            "The document must be a JSON object.",
+            errors=[{"path": path, "code": "invalid", "message": "Expected an object."}],
+        )
+    serializer = KINDS[kind].serializer(data=body)
+    if not serializer.is_valid():
+        errors = flatten_drf_errors(serializer.errors, path)
+        raise InvalidElement(f"The {KINDS[kind].label} is invalid.", errors=errors)
+    return dict(serializer.validated_data)
+
+
+def normalized(document: Document) -> Document:
+    """A document about to be stored, as its kind's schema has it (ids and kind kept).
+
+    Whatever produced it (a client, a merge resolution, an import, a migration), a
+    document that does not pass its schema raises ``InvalidElement`` with paths.
+    """
+    kind = document.get("kind")
+    if kind not in KINDS or not isinstance(document.get("id"), str):
+        raise InvalidElement(
+            "Not an element document.",
+            errors=[{"path": "$.kind", "code": "invalid", "message": f"Unknown kind {kind!r}."}],
+        )
+    body = validated_body(kind, document)
+    return prepare(kind, body, document)
+
+
 def with_version(document: Document) -> Document:
     """The document as served: with its ``version``."""
     return {**document, "version": version(document)}
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: objects merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

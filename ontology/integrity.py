@@ -25,6 +25,7 @@ class Problem:
     path: str
     code: str
     message: str
+    doc_id: str = ""  # the element's id (not shown; lets a writer place the problem)
 
     def as_error(self) -> dict[str, str]:
         return {"element": self.element, "path": self.path, "code": self.code,
@@ -53,7 +54,7 @@ def check_element(catalog: Catalog, document: Document) -> list[Problem]:
     found: list[Problem] = []
 
     def report(path: Path, code: str, message: str) -> None:
-        found.append(Problem(element, json_path(path), code, message))
+        found.append(Problem(element, json_path(path), code, message, document["id"]))
 
     owner = catalog.get(document["kind"], document["apiName"])
     if owner is not None and owner["id"] != document["id"]:

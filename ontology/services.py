@@ -1,56 +1,40 @@
-"""Writes to the ontology: every write is one commit on a branch, checked before it lands.
+"""Element writes: create, replace, merge-patch and delete elements as one checked commit.
 
-A write is planned against the catalog of the branch head, validated (shape, then
-integrity of the whole result), and committed with compare-and-swap on that head. When
-another writer moved the head in between, the write is planned again on the new head
-(unless the caller pinned ``expected_head``), so nothing is lost and nothing unchecked
-lands. Renaming an element or a property rewrites every reference to it in the same
-commit; the response lists the elements that were rewritten.
+:func:`elements_commit` builds an :class:`ElementEdits` plan and hands it to the write
+pipeline (``ontology.pipeline``), which plans it under the branch lock against the locked
+head, checks schema and integrity, commits and announces. Merge patches are applied there,
+to the element as it is at the locked head, so concurrent patches of different fields all
+land. Renaming an element or a property rewrites every reference to it in the same commit;
+the response lists the elements that were rewritten.
 """
 
 from __future__ import annotations
 
 import copy
-import random
-import time
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from django.db import transaction
+from typing import Any, ClassVar, Literal
 
 from integrations.user_service.principal import Principal
-from oms_project.exceptions import flatten_drf_errors
-from ontology import documents, integrity
-from ontology.catalog import Catalog, catalogs
-from ontology.exceptions import (
-    ElementExists,
-    ElementNotFound,
-    ElementReferenced,
-    IntegrityFailed,
-    InvalidElement,
-    VersionMismatch,
-)
+from ontology import documents, pipeline
+from ontology.catalog import Catalog
+from ontology.exceptions import ElementExists, ElementNotFound, InvalidElement, VersionMismatch
 from ontology.kinds import KINDS
 from ontology.references import renamed
-from ontology.signals import commit_created, commit_intended, commit_requested
-from ontology.storage import get_store
-from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, CommitInfo, Delete, Document, Put
-from ontology.storage.exceptions import HeadMoved, InvalidChange
+from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, CommitInfo, Document
+from ontology.storage.exceptions import InvalidChange
 
-MAX_ATTEMPTS = 8
-Op = Literal["create", "update", "delete"]
+Op = Literal["create", "update", "patch", "delete"]
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One change a client asks for: create, update (replace) or delete an element."""
+    """One change a client asks for: create, replace, merge-patch or delete an element."""
 
     op: Op
     kind: str
-    api_name: str = ""  # the element to update or delete (its current apiName)
-    body: dict[str, Any] | None = None  # the new document (create, update)
+    api_name: str = ""  # the element to update, patch or delete (its current apiName)
+    body: Any = None  # the new document (create, update) or the RFC 7386 patch (patch)
     if_match: str | None = None  # the version the client last saw
     path: str = "$"  # where this operation sits in the request, for error paths
     element_id: str | None = None  # create only: keep this id (imports preserve ids)
@@ -75,136 +59,71 @@ def elements_commit(
     message: str,
     expected_head: str | None = None,
     dry_run: bool = False,
+    door: pipeline.Door = "edit",
 ) -> CommitResult:
     """Apply element operations to ``branch`` as one checked, atomic commit."""
-    if not operations:
-        raise InvalidChange("A commit needs at least one change.")
-    for operation in operations:
-        if operation.kind not in KINDS:
-            raise InvalidElement(f"Unknown kind {operation.kind!r}.")
-    commit_requested.send(sender="ontology", branch=branch, actor=actor, operations=operations)
-    bodies = [_validated(op) for op in operations]
-    plans: list[_Plan] = []
-
-    def plan(catalog: Catalog) -> dict[str, Document | None]:
-        plans.append(_plan(catalog, operations, bodies))
-        return plans[-1].changes()
-
-    written = changes_commit(
-        branch=branch, actor=actor, message=message, plan=plan, expected_head=expected_head,
-        dry_run=dry_run, locate=lambda problem: _locate(problem, operations, plans[-1]),
+    plan = ElementEdits(operations, door=door)
+    written = pipeline.write(
+        branch=branch, plan=plan, actor=actor, message=message, expected_head=expected_head,
+        dry_run=dry_run,
     )  # fmt: skip
-    return plans[-1].result(written.commit, dry_run=dry_run)
+    return plan.result(written)
+
+
+class ElementEdits(pipeline.Plan):
+    """Element operations, planned on the locked head (bodies are checked before the lock)."""
+
+    door: ClassVar[pipeline.Door] = "edit"
+
+    def __init__(self, operations: Sequence[Operation], *, door: pipeline.Door = "edit") -> None:
+        if not operations:
+            raise InvalidChange("A commit needs at least one change.")
+        for operation in operations:
+            if operation.kind not in KINDS:
+                raise InvalidElement(f"Unknown kind {operation.kind!r}.")
+            if operation.op == "patch" and not isinstance(operation.body, dict):
+                raise InvalidElement(
+                    "A PATCH body is a JSON merge patch object (RFC 7386).",
+                    errors=[{"path": operation.path, "code": "invalid",
+                             "message": "Expected an object."}],
+                )  # fmt: skip
+        self.door = door  # type: ignore[misc]  # imports enter by their own door
+        self.operations = list(operations)
+        # Whole bodies fail fast, before the lock; patches are checked once applied.
+        self.bodies = [
+            documents.validated_body(op.kind, op.body, op.path)
+            if op.op in ("create", "update") else None
+            for op in operations
+        ]  # fmt: skip
+        self.last: _Edits | None = None
+
+    def plan(self, before: Catalog) -> pipeline.Planned:
+        self.last = _plan(before, self.operations, self.bodies)
+        return pipeline.Planned(self.last.changes())
+
+    def locate(self, problem: dict[str, Any], doc_id: str) -> dict[str, Any]:
+        """The problem's path inside the request when one of its operations wrote it."""
+        index = self.last.origin.get(doc_id, -1) if self.last else -1
+        if index < 0 or not problem.get("path", "").startswith("$"):
+            return problem
+        return {**problem, "path": self.operations[index].path + problem["path"][1:]}
+
+    def result(self, written: pipeline.Written) -> CommitResult:
+        assert self.last is not None
+        edits = self.last
+        stored = written.changes  # as the schema step normalised them
+        return CommitResult(
+            commit=written.commit,
+            elements=[documents.with_version(stored[i] or d)
+                      for i, d in edits.puts.items() if i not in edits.cascaded],
+            deleted=[f"{d['kind']}/{d['apiName']}" for d in edits.deletes.values()],
+            cascaded=[documents.with_version(stored[i] or d) for i, d in edits.cascaded.items()],
+            dry_run=written.dry_run,
+        )  # fmt: skip
 
 
 @dataclass
-class Written:
-    """A checked commit (``commit`` is None for a dry run) and the catalogs around it."""
-
-    commit: CommitInfo | None
-    before: Catalog
-    after: Catalog
-    changes: dict[str, Document | None]
-
-
-def changes_commit(
-    *,
-    branch: str,
-    actor: Principal,
-    message: str,
-    plan: Callable[[Catalog], dict[str, Document | None]],
-    expected_head: str | None = None,
-    merge_parent: str | None = None,
-    dry_run: bool = False,
-    locate: Callable[[integrity.Problem], dict[str, Any]] | None = None,
-) -> Written:
-    """Commit what ``plan`` derives from the branch head, if the result passes integrity.
-
-    ``plan`` runs while the branch is locked, on the catalog of its current head, and
-    returns the documents to put (or None to delete) by id. The commit announces itself
-    with ``commit_created`` in the same transaction. Every write of elements goes here.
-    """
-    store = get_store()
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            with store.write_lock(branch) as head:
-                if expected_head is not None and head != expected_head:
-                    raise HeadMoved(
-                        f"Branch {branch!r} is at {head}, not {expected_head}.", head=head
-                    )
-                before = catalogs(store).at(head)
-                changes = plan(before)
-                after = before.patched("pending", changes.items())
-                problems = integrity.check(after, changes)
-                if problems:
-                    raise IntegrityFailed(
-                        f"The change leaves {len(problems)} integrity problem(s).",
-                        errors=[(locate or integrity.Problem.as_error)(p) for p in problems],
-                    )
-                if dry_run:
-                    return Written(None, before, after, changes)
-                if not changes and merge_parent is None:
-                    raise InvalidChange("Nothing to commit: the branch already has this content.")
-                pairs = [(before.by_id.get(i), d) for i, d in changes.items()]
-                intent = _intend(store, branch, head, actor, message, pairs)
-                with transaction.atomic():
-                    info = store.commit(
-                        branch,
-                        [Put(d) if d is not None else Delete(i) for i, d in changes.items()],
-                        author=actor.username, expected_head=head, merge_parent=merge_parent,
-                        message=f"{message}\n\nOMS-Intent: {intent}" if intent else message,
-                    )  # fmt: skip
-                    commit_created.send(
-                        sender="ontology", branch=branch, commit=info, actor=actor,
-                        changes=pairs, intent=intent,
-                    )  # fmt: skip
-        except HeadMoved:
-            if expected_head is not None:
-                raise
-            # Only backends without write locks get here: back off and plan again.
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-            continue
-        after.commit = info.id  # the planned catalog is the new commit's: no second copy
-        catalogs(store).remember(after)
-        return Written(info, before, after, changes)
-    raise HeadMoved(f"Branch {branch!r} kept moving; try again.")
-
-
-def _intend(store, branch, head, actor, message, pairs) -> uuid.UUID | None:  # type: ignore[no-untyped-def]
-    """Record the write before it reaches a store outside the database transaction.
-
-    If the process dies between the store commit and the outbox transaction, the history
-    sweep finds the commit by the intent id in its message and announces it; if it dies
-    before the store commit, the sweep finds nothing and drops the intent.
-    """
-    if store.shares_database_transaction:
-        return None
-    intent = uuid.uuid4()
-    commit_intended.send(
-        sender="ontology", intent=intent, branch=branch, expected_head=head, actor=actor,
-        message=message, changes=pairs,
-    )  # fmt: skip
-    return intent
-
-
-def _validated(operation: Operation) -> dict[str, Any] | None:
-    """The operation's body checked against its kind's schema (400 with paths if not)."""
-    if operation.op == "delete":
-        return None
-    if not isinstance(operation.body, dict):
-        raise InvalidElement(
-            "The document must be a JSON object.",
-            errors=[{"path": operation.path, "code": "invalid", "message": "Expected an object."}],
-        )
-    serializer = KINDS[operation.kind].serializer(data=operation.body)
-    if not serializer.is_valid():
-        errors = flatten_drf_errors(serializer.errors, operation.path)
-        raise InvalidElement(f"The {KINDS[operation.kind].label} is invalid.", errors=errors)
-    return dict(serializer.validated_data)
-
-
-@dataclass
-class _Plan:
+class _Edits:
     """The documents a write puts and deletes (and which operation asked for each)."""
 
     before: Catalog
@@ -216,19 +135,11 @@ class _Plan:
     def changes(self) -> dict[str, Document | None]:
         return {**self.puts, **dict.fromkeys(self.deletes)}
 
-    def result(self, info: CommitInfo | None, *, dry_run: bool = False) -> CommitResult:
-        written = [d for i, d in self.puts.items() if i not in self.cascaded]
-        return CommitResult(
-            commit=info,
-            elements=[documents.with_version(d) for d in written],
-            deleted=[f"{d['kind']}/{d['apiName']}" for d in self.deletes.values()],
-            cascaded=[documents.with_version(d) for d in self.cascaded.values()],
-            dry_run=dry_run,
-        )
 
-
-def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _Plan:  # type: ignore[type-arg]
-    plan = _Plan(catalog)
+def _plan(
+    catalog: Catalog, operations: Sequence[Operation], bodies: Sequence[dict[str, Any] | None]
+) -> _Edits:
+    plan = _Edits(catalog)
     renames: dict[tuple[str, str], str] = {}
     prop_renames: dict[tuple[str, str], dict[str, str]] = {}
     for index, (operation, body) in enumerate(zip(operations, bodies, strict=True)):
@@ -249,6 +160,10 @@ def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _P
                 )
             if existing["id"] in plan.origin:
                 raise InvalidChange(f"{operation.path}: the element is changed twice.")
+        if operation.op == "patch":
+            assert existing is not None  # applied to the element as it is at the locked head
+            patched = documents.merge_patch(element_payload(existing), operation.body)
+            body = documents.validated_body(operation.kind, patched, operation.path)
         if operation.op == "delete":
             assert existing is not None
             plan.deletes[existing["id"]] = existing
@@ -268,12 +183,11 @@ def _plan(catalog: Catalog, operations: Sequence[Operation], bodies: list) -> _P
             _collect_renames(existing, document, renames, prop_renames)
         plan.puts[document["id"]] = document
         plan.origin[document["id"]] = index
-    _guard_deletes(catalog, plan, operations)
     _cascade(catalog, plan, renames, prop_renames)
     return plan
 
 
-def _claimed_id(catalog: Catalog, plan: _Plan, operation: Operation) -> str:
+def _claimed_id(catalog: Catalog, plan: _Edits, operation: Operation) -> str:
     """The id an import asks a created element to keep, when it is valid and free."""
     element_id = operation.element_id or ""
     if not DOC_ID_RE.fullmatch(element_id) or len(element_id) > DOC_ID_MAX:
@@ -305,24 +219,7 @@ def _collect_renames(old: Document, new: Document, renames: dict, prop_renames: 
             prop_renames[("object-types", old["apiName"])] = moved
 
 
-def _guard_deletes(catalog: Catalog, plan: _Plan, operations: Sequence[Operation]) -> None:
-    """Refuse to delete what others still refer to (unless the same write deletes them)."""
-    for doc_id, document in plan.deletes.items():
-        referrers = [
-            r for r in catalog.referring_to(document["kind"], document["apiName"])
-            if r["id"] not in plan.deletes and r["id"] != doc_id
-        ]  # fmt: skip
-        if referrers:
-            names = [f"{r['kind']}/{r['apiName']}" for r in referrers]
-            raise ElementReferenced(
-                f"{document['kind']}/{document['apiName']} is referred to by {', '.join(names)}.",
-                referrers=names,
-                errors=[{"path": operations[plan.origin[doc_id]].path, "code": "referenced",
-                         "message": f"Referred to by {name}."} for name in names],
-            )  # fmt: skip
-
-
-def _cascade(catalog: Catalog, plan: _Plan, renames: dict, prop_renames: dict) -> None:  # type: ignore[type-arg]
+def _cascade(catalog: Catalog, plan: _Edits, renames: dict, prop_renames: dict) -> None:  # type: ignore[type-arg]
     """Rewrite references to renamed elements and properties, in the same commit."""
     if not renames and not prop_renames:
         return
@@ -342,18 +239,6 @@ def _cascade(catalog: Catalog, plan: _Plan, renames: dict, prop_renames: dict) -
             plan.cascaded[doc_id] = rewritten
             plan.origin.setdefault(doc_id, -1)
         plan.puts[doc_id] = rewritten
-
-
-def _locate(problem: integrity.Problem, operations: Sequence[Operation], plan: _Plan) -> dict:  # type: ignore[type-arg]
-    """An integrity problem with its path inside the request when the request wrote it."""
-    error = problem.as_error()
-    kind, _, name = problem.element.partition("/")
-    written = (d for d in plan.puts.values() if d["kind"] == kind and d["apiName"] == name)
-    document = next(written, None)
-    index = plan.origin.get(document["id"], -1) if document else -1
-    if index >= 0:
-        error["path"] = operations[index].path + problem.path[1:]
-    return error
 
 
 def element_payload(document: Document) -> dict[str, Any]:

@@ -1,18 +1,19 @@
-"""How the ontology app announces writes without knowing who listens.
+"""How the write pipeline announces writes without knowing who listens.
 
-``commit_requested`` is sent before a write; a receiver may refuse it by raising an
-``OMSError`` (``branches`` enforces branch protection this way). ``commit_created`` is sent
-inside the transaction of the write, after the store commit (``history`` writes the audit
-outbox row in that same transaction). ``commit_intended`` records a write before it reaches
-a store outside the database (see below).
+Both are sent by ``ontology.pipeline`` inside the transaction of the write, after the store
+changed: ``commit_created`` for a new commit (``history`` writes the audit outbox rows),
+``head_moved`` whenever a branch head moves, by a commit or a reset (``branches`` dismisses
+approvals that no longer describe the source). ``commit_intended`` records a write before it
+reaches a store outside the database (see below). Refusing a write is not a signal's job:
+the pipeline's guard step does it.
 """
 
 from django.dispatch import Signal
 
-# kwargs: branch, actor, operations
-commit_requested = Signal()
 # kwargs: branch, commit (CommitInfo), actor, changes (list of (before, after)), intent
 commit_created = Signal()
+# kwargs: branch, head (the new head commit id), actor
+head_moved = Signal()
 # Sent, committed, before a store write that cannot share the database transaction
 # (TerminusDB): kwargs intent (uuid), branch, expected_head, actor, message, changes. The
 # commit message carries "OMS-Intent: <uuid>", so a sweep can tell whether it happened.

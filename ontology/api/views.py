@@ -25,7 +25,6 @@ from ontology.api.serializers import (
     ReadQuerySerializer,
     list_query_serializer,
 )
-from ontology.exceptions import InvalidElement
 from ontology.kinds import KINDS, Kind
 from ontology.services import CommitResult, Operation
 from ontology.storage.exceptions import InvalidCursor
@@ -128,13 +127,8 @@ class ElementViewSet(viewsets.ViewSet):
         return written(result, result.elements[0])
 
     def partial_update(self, request: Request, branch: str, api_name: str) -> Response:
-        if not isinstance(request.data, dict):
-            raise InvalidElement("A PATCH body is a JSON merge patch object (RFC 7386).")
-        current = selectors.element_get(
-            catalog=selectors.catalog_at(branch=branch), kind=self.kind.segment, api_name=api_name
-        )
-        body = merge_patch(services.element_payload(current), request.data)
-        result = self._write(request, branch, "update", api_name, body, "Update")
+        # Applied under the branch lock to the element as it is then: no lost update.
+        result = self._write(request, branch, "patch", api_name, request.data, "Update")
         return written(result, result.elements[0])
 
     def destroy(self, request: Request, branch: str, api_name: str) -> Response:
@@ -157,19 +151,6 @@ class ElementViewSet(viewsets.ViewSet):
             actor=request.user,
             message=commit_message(request, f"{verb} {self.kind.label} {name}"),
         )
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: objects merge, null deletes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def _encode_cursor(api_name: str) -> str:
