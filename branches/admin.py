@@ -1,4 +1,10 @@
-"""Branches, proposals and releases in the admin: read what happened, act through services."""
+"""Branches, proposals and releases in the admin: read what happened, act through services.
+
+Every save here calls the service the API calls, with the signed-in curator as the actor, so
+its checks, permissions and events are the API's. Nothing can be added here that the API
+could not add: policies come with branches, proposals are opened and reviewed through the
+API (and, later, the curators' pages), and nothing is deleted.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from branches import proposals
+from branches import proposals, services
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
-from integrations.user_service.principal import principal_from_user
+from integrations.user_service.principal import BRANCH_ADMIN, principal_from_user
+
+
+def actor_of(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The signed-in curator as the services' actor."""
+    return principal_from_user(request.user, source="session")
 
 
 @admin.register(BranchPolicy)
@@ -17,29 +28,50 @@ class BranchPolicyAdmin(admin.ModelAdmin):
     list_filter = ["protected", "compatibility_mode"]
     search_fields = ["branch"]
     readonly_fields = ["branch", "base", "updated_at", "updated_by"]
+    fields = ["branch", "protected", "required_approvals", "compatibility_mode", "base",
+              "updated_at", "updated_by"]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a branch's policy is created with the branch
+
+    def has_delete_permission(self, request: HttpRequest, obj: BranchPolicy | None = None) -> bool:
+        return False  # and goes with it; deleting the row would unprotect the branch
+
+    def has_change_permission(self, request: HttpRequest, obj: BranchPolicy | None = None) -> bool:
+        return actor_of(request).has_scope(BRANCH_ADMIN)
 
     def save_model(self, request: HttpRequest, obj: BranchPolicy, form, change) -> None:  # type: ignore[no-untyped-def]
-        obj.updated_by = request.user.get_username()
-        super().save_model(request, obj, form, change)
+        """Through ``branch_policy_update``, like ``PATCH /branches/{name}/``: one event."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            services.branch_policy_update(name=obj.branch, changes=changes, actor=actor_of(request))
 
 
 class ReviewInline(admin.TabularInline):
     model = Review
     extra = 0
     can_delete = False
-    readonly_fields = ["reviewer", "verdict", "body", "source_head", "dismissed", "created_at"]
+    fields = readonly_fields = [
+        "reviewer", "reviewer_id", "verdict", "body", "source_head", "dismissed", "created_at",
+    ]  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
+        return False  # reviews are given through the service, never edited
 
 
 class EventInline(admin.TabularInline):
     model = ProposalEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["action", "actor", "detail", "at"]
+    fields = readonly_fields = ["action", "actor", "detail", "at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
         return False
 
 
@@ -55,9 +87,30 @@ class ProposalAdmin(admin.ModelAdmin):
     inlines = [ReviewInline, EventInline]
     actions = ["close"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # proposals are opened through ``proposal_open`` (the API)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
+        return obj is None or obj.is_open  # merged and closed proposals are history
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Proposal | None = None) -> list[str]:
+        if obj is not None and not obj.is_open:
+            return [*self.readonly_fields, "title", "description"]
+        return list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: Proposal, form, change) -> None:  # type: ignore[no-untyped-def]
+        """Through ``proposal_update``, like ``PATCH /proposals/{id}/``: one event."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            fresh = Proposal.objects.get(pk=obj.pk)
+            proposals.proposal_update(proposal=fresh, changes=changes, actor=actor_of(request))
+
     @admin.action(description="Close the selected open proposals")
     def close(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
-        actor = principal_from_user(request.user, source="session")
+        actor = actor_of(request)
         closed = 0
         for proposal in queryset.filter(state=Proposal.OPEN):
             proposals.proposal_close(proposal=proposal, actor=actor)

@@ -79,7 +79,7 @@ def check_conflicts(context: GateContext) -> CheckResult:
 
 def check_integrity(context: GateContext) -> CheckResult:
     error = context.preview_error
-    if isinstance(error, IntegrityFailed):
+    if isinstance(error, IntegrityFailed | InvalidElement | ElementReferenced):
         return CheckResult("integrity", False, error.detail, {"errors": error.errors})
     if error is not None:
         return CheckResult("integrity", False, "not checked: the merge cannot be computed")
@@ -196,13 +196,13 @@ def proposal_checks(
     *, proposal: Proposal, resolutions: dict[str, Any] | None = None
 ) -> list[CheckResult]:
     """Every gate check for merging the proposal now (a pure read: nothing is written)."""
-    return _checks(proposal, resolutions)[1]
+    return _checks(proposal, resolutions)[2]
 
 
 def _checks(
     proposal: Proposal, resolutions: dict[str, Any] | None
-) -> tuple[str, list[CheckResult]]:
-    """The source head the checks looked at, and the checks."""
+) -> tuple[str, Exception | None, list[CheckResult]]:
+    """The source head the checks looked at, why the merge preview failed, and the checks."""
     store = get_store()
     head = store.resolve(proposal.source) if proposal.is_open else ""
     error: Exception | None = None
@@ -226,7 +226,7 @@ def _checks(
         required_approvals=services.policy_of(proposal.target).required_approvals,
         preview_error=error,
     )
-    return head, [check(context) for check in MERGE_CHECKS]
+    return head, error, [check(context) for check in MERGE_CHECKS]
 
 
 def proposal_merge(
@@ -244,7 +244,9 @@ def proposal_merge(
     commit pushed to the source meanwhile is not merged (it needs its own approval).
     """
     _must_be_open(proposal)
-    head, checks = _checks(proposal, resolutions)
+    head, error, checks = _checks(proposal, resolutions)
+    if isinstance(error, InvalidElement):
+        raise error  # the resolutions make a document its schema refuses: 400 with paths
     failed = [c for c in checks if not c.passed]
     if failed:
         raise NotMergeable(

@@ -3,11 +3,10 @@ computed from the change classification since the previous release, and release 
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from branches.models import Release
 from history.services import audit_event_record
 from integrations.user_service.principal import Principal
+from ontology import pipeline
 from ontology.diff import Diff, diff_refs
 from ontology.storage import get_store
 from ontology.storage.base import Ref
@@ -23,14 +22,18 @@ SECTIONS = (
 
 def tag_create(*, name: str, target: str, actor: Principal) -> Ref:
     """An immutable tag on the commit ``target`` resolves to."""
-    store = get_store()
-    with transaction.atomic():
-        ref = store.create_tag(name, target=target, author=actor.username)
+
+    def record(ref: Ref | None) -> Ref:
+        assert ref is not None
         audit_event_record(
             type="oms.tag.created", subject=f"tags/{name}", actor=actor, commit=ref.head,
             data={"tag": name, "commit": ref.head, "release": None},
         )  # fmt: skip
-    return ref
+        return ref
+
+    return pipeline.ref_write(
+        change=pipeline.RefChange("tag-create", name, target), actor=actor, record=record
+    )
 
 
 def release_create(*, target: str, actor: Principal, name: str = "") -> Release:
@@ -53,8 +56,8 @@ def release_create(*, target: str, actor: Principal, name: str = "") -> Release:
             raise InvalidChange(f"Nothing changed since release {previous.version}.")
         version = next_version(previous.version, bump)
     tag = name or f"v{version}"
-    with transaction.atomic():
-        store.create_tag(tag, target=commit, author=actor.username)
+
+    def record(ref: Ref | None) -> Release:
         release = Release.objects.create(
             tag=tag, version=version, commit=commit, previous=previous, bump=bump,
             notes=release_notes(version, previous.version if previous else None, diff),
@@ -64,7 +67,11 @@ def release_create(*, target: str, actor: Principal, name: str = "") -> Release:
             type="oms.tag.created", subject=f"tags/{tag}", actor=actor, commit=commit,
             data={"tag": tag, "commit": commit, "release": version, "bump": bump},
         )  # fmt: skip
-    return release
+        return release
+
+    return pipeline.ref_write(
+        change=pipeline.RefChange("tag-create", tag, commit), actor=actor, record=record
+    )
 
 
 def next_version(current: str, bump: str) -> str:

@@ -50,16 +50,15 @@ def branch_create(*, name: str, start: str, actor: Principal) -> Ref:
         )
     base = start if start in {b.name for b in get_store().branches()} else ""
 
-    def record(ref: Ref | None) -> None:
+    def record(ref: Ref | None) -> Ref:
         assert ref is not None
         BranchPolicy.objects.update_or_create(branch=name, defaults={"base": base})
         branch_event("oms.branch.created", name, actor, head=ref.head, start=start)
+        return ref
 
-    created = pipeline.ref_write(
+    return pipeline.ref_write(
         change=pipeline.RefChange("branch-create", name, start), actor=actor, record=record
     )
-    assert created is not None
-    return created
 
 
 def branch_delete(*, name: str, actor: Principal) -> None:

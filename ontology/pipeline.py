@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +51,7 @@ Door = Literal[
     "branch-create", "branch-delete", "tag-create",
 ]  # fmt: skip
 Changes = dict[str, Document | None]  # document id -> new document, or None to delete
+T = TypeVar("T")
 
 
 @dataclass
@@ -144,10 +145,11 @@ class RefChange:
     target: str = ""  # what a new branch or tag points at (a branch, tag or commit id)
 
 
-def ref_write(
-    *, change: RefChange, actor: Principal, record: Callable[[Ref | None], None]
-) -> Ref | None:
-    """Guard, change the ref, and let ``record`` write its rows in the same transaction."""
+def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | None], T]) -> T:
+    """Guard, change the ref, and let ``record`` write its rows in the same transaction.
+
+    ``record`` gets the new ref (None for a deletion); what it returns is returned.
+    """
     guard(branch=change.name, actor=actor, door=change.door)
     store = get_store()
     with transaction.atomic():
@@ -158,8 +160,7 @@ def ref_write(
             ref = store.create_tag(change.name, target=change.target, author=actor.username)
         else:
             store.delete_branch(change.name)
-        record(ref)
-    return ref
+        return record(ref)
 
 
 # -- the steps --------------------------------------------------------------------------------

@@ -12,17 +12,6 @@ from tests.ontology.conftest import head, object_type, url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def main_with_customer(dev) -> dict:
-    """main (protected, one approval required) holds a Customer; feature forks from it."""
-    result = elements_commit(
-        branch="main", operations=[Operation("create", "object-types", body=object_type())],
-        actor=SYSTEM, message="seed",
-    )  # fmt: skip
-    get_store().create_branch("feature", start="main")
-    return result.elements[0]
-
-
 def change_feature(client, description: str) -> None:  # type: ignore[no-untyped-def]
     response = client.patch(
         url("object-types", "Customer", branch="feature"), {"description": description},
