@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.services import service_missing
 
@@ -31,6 +32,19 @@ def redis_cache_alias() -> str:
     except Exception as exc:  # noqa: BLE001 - any client error means the server is unusable
         service_missing(f"Redis ({exc})", REDIS_START)
     return "redis"
+
+
+@pytest.fixture
+def on_postgres(postgres_alias, settings):
+    """The default database alias pointed at PostgreSQL for one test, then restored."""
+    sqlite = settings.DATABASES["default"]
+    connections.close_all()
+    settings.DATABASES["default"] = dict(settings.DATABASES[postgres_alias])
+    del connections["default"]
+    yield
+    connections.close_all()
+    settings.DATABASES["default"] = sqlite
+    del connections["default"]
 
 
 @pytest.fixture(autouse=True)

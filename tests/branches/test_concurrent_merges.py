@@ -12,7 +12,6 @@ from integrations.user_service.principal import SYSTEM
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
 from tests.ontology.conftest import object_type
-from tests.ontology.test_concurrent_writes import on_postgres  # noqa: F401
 from tests.storage.conftest import STORE_DATABASES
 
 
@@ -27,7 +26,7 @@ def update(branch: str, **fields) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
 @pytest.mark.parametrize("same_field", [False, True])
-def test_two_merges_at_once_never_lose_a_change(on_postgres, settings, same_field):  # noqa: F811
+def test_two_merges_at_once_never_lose_a_change(on_postgres, settings, same_field):
     settings.OMS_STORAGES = {"default": {"BACKEND": "ontology.storage.sql.SQLStore"}}
     store = get_store()
     store.initialize()

@@ -22,7 +22,6 @@ from oms_project.celery import app as celery_app
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
 from tests.fake_audit_service import FakeAuditService
-from tests.ontology.test_concurrent_writes import on_postgres  # noqa: F401
 from tests.storage.conftest import STORE_DATABASES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,19 +15,6 @@ from tests.storage.conftest import STORE_DATABASES
 WRITERS, EACH = 6, 5
 
 
-@pytest.fixture
-def on_postgres(postgres_alias, settings):
-    """The default database alias pointed at PostgreSQL for one test, then restored."""
-    sqlite = settings.DATABASES["default"]
-    connections.close_all()
-    settings.DATABASES["default"] = dict(settings.DATABASES[postgres_alias])
-    del connections["default"]
-    yield
-    connections.close_all()
-    settings.DATABASES["default"] = sqlite
-    del connections["default"]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
 def test_concurrent_element_writes_on_one_branch_lose_nothing(on_postgres, settings):
