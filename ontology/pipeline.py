@@ -61,6 +61,9 @@ class Planned:
     changes: Changes = field(default_factory=dict)
     merge_parent: str | None = None  # a merge commit's second parent (empty change allowed)
     reset_to: str | None = None  # move the branch here instead of committing
+    # Documents the plan built from bodies it had already passed through their kind's
+    # schema (a client's body, checked before the lock): the schema step skips only these.
+    checked: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -112,7 +115,7 @@ def write(
                 _expect(branch, head, expected_head)
                 before = catalogs(store).at(head)
                 planned = plan.plan(before)
-                planned.changes = _schema_checked(planned.changes, plan)
+                planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
                 written = Written(
                     branch, None, head, before, after, planned.changes, planned, dry_run
@@ -184,13 +187,13 @@ def _expect(branch: str, head: str, expected_head: str | None) -> None:
         raise HeadMoved(f"Branch {branch!r} is at {head}, not {expected_head}.", head=head)
 
 
-def _schema_checked(changes: Changes, plan: Plan) -> Changes:
+def _schema_checked(planned: Planned, plan: Plan) -> Changes:
     """Step 3: every document as its kind's schema has it (400 with paths if not)."""
     checked: Changes = {}
     errors: list[dict[str, Any]] = []
-    for doc_id, document in changes.items():
-        if document is None:
-            checked[doc_id] = None
+    for doc_id, document in planned.changes.items():
+        if document is None or doc_id in planned.checked:
+            checked[doc_id] = document
             continue
         try:
             checked[doc_id] = documents.normalized(document)

@@ -99,7 +99,7 @@ class ElementEdits(pipeline.Plan):
 
     def plan(self, before: Catalog) -> pipeline.Planned:
         self.last = _plan(before, self.operations, self.bodies)
-        return pipeline.Planned(self.last.changes())
+        return pipeline.Planned(self.last.changes(), checked=self.last.checked())
 
     def locate(self, problem: dict[str, Any], doc_id: str) -> dict[str, Any]:
         """The problem's path inside the request when one of its operations wrote it."""
@@ -131,9 +131,14 @@ class _Edits:
     deletes: dict[str, Document] = field(default_factory=dict)
     cascaded: dict[str, Document] = field(default_factory=dict)
     origin: dict[str, int] = field(default_factory=dict)  # doc id -> operation index
+    prepared: dict[str, Document] = field(default_factory=dict)  # built from checked bodies
 
     def changes(self) -> dict[str, Document | None]:
         return {**self.puts, **dict.fromkeys(self.deletes)}
+
+    def checked(self) -> frozenset[str]:
+        """Documents built straight from a body the schema passed (a cascade rewrites some)."""
+        return frozenset(i for i, d in self.puts.items() if self.prepared.get(i) is d)
 
 
 def _plan(
@@ -181,7 +186,7 @@ def _plan(
             )  # fmt: skip
         if existing is not None:
             _collect_renames(existing, document, renames, prop_renames)
-        plan.puts[document["id"]] = document
+        plan.puts[document["id"]] = plan.prepared[document["id"]] = document
         plan.origin[document["id"]] = index
     _cascade(catalog, plan, renames, prop_renames)
     return plan
