@@ -43,13 +43,14 @@ run: migrate
 		--access-logfile - & \
 	wait
 
-test: install-dev
-	$(VENV)/bin/ruff check .
+test: lint
 	$(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: install-dev
 	$(PY) bench/storage.py

@@ -24,6 +24,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar, Literal, TypeVar
@@ -123,9 +124,10 @@ def write(
                 if dry_run:
                     return written
                 intent = _intend(store, branch, head, actor, message, written)
-                with transaction.atomic():
+                with _store_transaction(store):
                     written.commit = _store(store, branch, head, actor, message, planned, intent)
-                    _announce(branch, actor, written, plan, intent)
+                    with transaction.atomic():
+                        _announce(branch, actor, written, plan, intent)
         except HeadMoved:
             if expected_head is not None:
                 raise
@@ -155,7 +157,7 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
     """
     guard(branch=change.name, actor=actor, door=change.door)
     store = get_store()
-    with transaction.atomic():
+    with _store_transaction(store):
         ref: Ref | None = None
         if change.door == "branch-create":
             ref = store.create_branch(change.name, start=change.target, author=actor.username)
@@ -163,7 +165,8 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
             ref = store.create_tag(change.name, target=change.target, author=actor.username)
         else:
             store.delete_branch(change.name)
-        return record(ref)
+        with transaction.atomic():
+            return record(ref)
 
 
 # -- the steps --------------------------------------------------------------------------------
@@ -180,6 +183,13 @@ def _guard() -> Callable[..., None]:
     if not path:
         raise ImproperlyConfigured("OMS_WRITE_GUARD must name the branch-policy guard.")
     return import_string(path)  # type: ignore[no-any-return]
+
+
+def _store_transaction(store: VersionedStore) -> AbstractContextManager[object]:
+    """One database transaction around the store change and its announcement when the store
+    lives in the database; none when it is another system (TerminusDB): no transaction is
+    held across a network call, and the intent (step 5) covers a crash in between."""
+    return transaction.atomic() if store.shares_database_transaction else nullcontext()
 
 
 def _expect(branch: str, head: str, expected_head: str | None) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from history.models import AuditEvent
+from ontology.bundles import bundle_export
+from ontology.storage import get_store
 from tests.ontology.conftest import head, link_type, object_type, order_type, url
 from tests.ontology.test_bundles import bundle, element
 
@@ -136,3 +140,25 @@ def test_only_the_pipeline_calls_the_stores_write_methods():
                 ):
                     offenders.append(f"{relative}:{node.lineno} {ast.unparse(node.func)}")
     assert offenders == []
+
+
+def test_the_import_command_is_schema_checked_and_changes_nothing_on_refusal(dev, tmp_path):
+    path = tmp_path / "bad.json"
+    bad = bundle(element("groups", {"apiName": "Fine"}), element("groups", {"status": 3}))
+    path.write_text(json.dumps(bad))
+    before, events = head(), AuditEvent.objects.count()
+    with pytest.raises(CommandError, match=r"\$\.elements\[1\]\.status"):
+        call_command("ontology_import", str(path), "--branch", "dev")
+    assert (head(), AuditEvent.objects.count()) == (before, events)
+
+
+def test_the_import_command_deletes_through_the_same_referrer_rule(linked, tmp_path):
+    kept = [e for e in bundle_export(branch="dev")["elements"] if e["apiName"] != "Customer"]
+    path = tmp_path / "replace.json"
+    path.write_text(json.dumps(bundle(*kept)))
+    with pytest.raises(CommandError, match="element_referenced"):
+        call_command("ontology_import", str(path), "--branch", "dev", "--mode", "replace")
+    without_link = [e for e in kept if e["apiName"] != "customerOrders"]
+    path.write_text(json.dumps(bundle(*without_link)))
+    call_command("ontology_import", str(path), "--branch", "dev", "--mode", "replace")
+    assert sorted(d["apiName"] for d in get_store().list("dev")) == ["Order"]
