@@ -9,16 +9,19 @@ API (and, later, the curators' pages), and nothing is deleted.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractUser
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from branches import proposals, services
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
-from integrations.user_service.principal import BRANCH_ADMIN, principal_from_user
+from integrations.user_service.principal import BRANCH_ADMIN, Principal, principal_from_user
 
 
-def actor_of(request: HttpRequest):  # type: ignore[no-untyped-def]
+def actor_of(request: HttpRequest) -> Principal:
     """The signed-in curator as the services' actor."""
+    assert isinstance(request.user, AbstractUser)  # the admin only serves signed-in staff
     return principal_from_user(request.user, source="session")
 
 
@@ -40,7 +43,9 @@ class BranchPolicyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: BranchPolicy | None = None) -> bool:
         return actor_of(request).has_scope(BRANCH_ADMIN)
 
-    def save_model(self, request: HttpRequest, obj: BranchPolicy, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: BranchPolicy, form: ModelForm[BranchPolicy], change: bool
+    ) -> None:
         """Through ``branch_policy_update``, like ``PATCH /branches/{name}/``: one event."""
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if changes:
@@ -51,9 +56,9 @@ class ReviewInline(admin.TabularInline):
     model = Review
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "reviewer", "reviewer_id", "verdict", "body", "source_head", "dismissed", "created_at",
-    ]  # fmt: skip
+    )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
         return False
@@ -66,7 +71,7 @@ class EventInline(admin.TabularInline):
     model = ProposalEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["action", "actor", "detail", "at"]
+    fields = readonly_fields = ("action", "actor", "detail", "at")
 
     def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
         return False
@@ -101,7 +106,9 @@ class ProposalAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "title", "description"]
         return list(self.readonly_fields)
 
-    def save_model(self, request: HttpRequest, obj: Proposal, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Proposal, form: ModelForm[Proposal], change: bool
+    ) -> None:
         """Through ``proposal_update``, like ``PATCH /proposals/{id}/``: one event."""
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if changes:

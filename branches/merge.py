@@ -139,8 +139,8 @@ class _Merger:
         ]
         merged = []
         for item_id in order:
-            value = self.value(*(side.get(item_id, MISSING) for side in by_id),
-                               f"{path}[id={item_id}]")  # fmt: skip
+            b_item, s_item, t_item = (side.get(item_id, MISSING) for side in by_id)
+            value = self.value(b_item, s_item, t_item, f"{path}[id={item_id}]")
             if value is not MISSING:
                 merged.append(value)
         return merged

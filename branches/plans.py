@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from django.utils import timezone
 
@@ -233,13 +233,13 @@ ITEM = re.compile(r"\[id=([^\]]+)\]")
 def indexed_path(document: Document, path: str) -> str | None:
     """A merge path (``$.properties[id=p-1].dataType``) with list items by index, as the
     schema reports them (``$.properties[0].dataType``); None when an item is gone."""
-    out, value = "", document
+    out, value = "", cast(Any, document)
     for part in re.split(r"(\.[^.\[]+|\[id=[^\]]+\])", path.removeprefix("$")):
         if not part:
             continue
         item = ITEM.fullmatch(part)
         if item is not None:
-            items = value if isinstance(value, list) else []
+            items: list[Any] = value if isinstance(value, list) else []
             index = next((i for i, v in enumerate(items) if v.get("id") == item[1]), None)
             if index is None:
                 return None

@@ -26,7 +26,9 @@ def stable_id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "|".join(str(p) for p in parts))
 
 
-def element_event_type(kind: str, before: dict | None, after: dict | None) -> str:  # type: ignore[type-arg]
+def element_event_type(
+    kind: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> str:
     """``oms.<kind>.created|updated|renamed|deleted`` for one element change."""
     if before is None:
         action = "created"

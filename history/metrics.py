@@ -42,8 +42,12 @@ class BacklogCollector(Collector):
         yield gauge
 
 
+_registered = False
+
+
 def register() -> None:
     """Register the backlog collector once."""
-    if not getattr(register, "done", False):
+    global _registered
+    if not _registered:
         REGISTRY.register(BacklogCollector())
-        register.done = True  # type: ignore[attr-defined]
+        _registered = True

@@ -8,7 +8,7 @@ and every :class:`~oms_project.errors.OMSError` go through :func:`problem_respon
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
@@ -123,10 +123,13 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> JsonResp
     set_rollback()
     code = next((c for t, c in DRF_CODES.items() if isinstance(exc, t)), exc.default_code)
     headers: dict[str, str] = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    # APIView.handle_exception sets auth_header on 401s; Throttled carries wait.
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait:
+        headers["Retry-After"] = str(int(wait))
     if isinstance(exc, drf.ValidationError):
         detail, errors = (
             "The request has invalid fields.",
@@ -146,7 +149,15 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> JsonResp
     )
 
 
-def problem_view(status: int, code: str, title: str):  # type: ignore[no-untyped-def]
+class ProblemView(Protocol):
+    """A Django error view: ``handler404``/``handler403``/``handler400`` get the exception."""
+
+    def __call__(
+        self, request: HttpRequest, exception: Exception | None = None
+    ) -> JsonResponse: ...
+
+
+def problem_view(status: int, code: str, title: str) -> ProblemView:
     """A Django ``handler404``/``handler500`` style view answering with problem details."""
 
     def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

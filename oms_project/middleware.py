@@ -26,13 +26,15 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request.id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
-        token = request_id_var.set(request.id)  # type: ignore[attr-defined]
+        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Django lets middleware add attributes to a request; django-stubs' HttpRequest does not.
+        request.id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
         client_token = client_address_var.set(client_address(request))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request.id  # type: ignore[attr-defined]
+            response[REQUEST_ID_HEADER] = request_id
             logger.info(
                 "%s %s %s",
                 request.method,

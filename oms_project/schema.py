@@ -22,7 +22,9 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable code.")
-    errors = ProblemErrorSerializer(many=True)
+    # DRF's metaclass pops declared fields, so this does not shadow Serializer.errors at
+    # runtime; the stubs cannot tell (typeddjango/djangorestframework-stubs#78).
+    errors = ProblemErrorSerializer(many=True)  # type: ignore[assignment]
     requestId = serializers.CharField()  # noqa: N815
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -99,7 +100,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "oms.sqlite3",
+            "NAME": str(VAR_DIR / "oms.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
@@ -285,7 +286,7 @@ CELERY_BEAT_SCHEDULE["audit-sweep"] = {
 
 # -- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("OMS_LOG_LEVEL", "INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "oms_project.logging.RequestIdFilter"}},

@@ -458,7 +458,9 @@ def _renames(pairs: list[Pair]) -> tuple[Renames, PropRenames]:
 
 def _item_renames(old_items: list[Any], new_items: list[Any]) -> dict[str, str]:
     """{old apiName: new apiName} of the items (with ids) renamed between two lists."""
-    names = {i["id"]: i.get("apiName") for i in new_items if isinstance(i, dict) and "id" in i}
+    names: dict[str, Any] = {
+        i["id"]: i.get("apiName") for i in new_items if isinstance(i, dict) and "id" in i
+    }
     return {
         item["apiName"]: names[item["id"]]
         for item in old_items
@@ -529,15 +531,17 @@ def _get(document: Any, path: Path) -> Any:
 
 def _member(kind: str, document: Document, path: Path) -> str | None:
     """The apiName of the keyed list item (property, parameter ...) a path points into."""
-    key = KEYED_LISTS.get((kind, str(path[0])))
+    top = str(path[0])  # keyed lists are named fields: an int never finds a key
+    key = KEYED_LISTS.get((kind, top))
     if key is None or len(path) < 2 or not isinstance(path[1], int):
         return None
-    return _label(document[path[0]][path[1]], key)
+    return _label(document[top][path[1]], key)
 
 
 def _json_path(kind: str, document: Document, path: Path) -> str:
     """A tuple path as a JSON path, with keyed list items named by their key."""
-    text, node, parent = "$", document, None
+    node: Any = document  # a document, then the lists and objects inside it
+    text, parent = "$", None
     for depth, part in enumerate(path):
         if isinstance(part, int):
             key = KEYED_LISTS.get((kind, str(parent))) if depth == 1 else None

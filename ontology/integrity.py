@@ -7,7 +7,7 @@ the element, a JSON path inside it, a stable code and a message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,9 @@ from ontology import datatypes
 from ontology.catalog import Catalog
 from ontology.references import Path, json_path, many_side, references, rule_object_type
 from ontology.storage.base import Document
+
+#: How a check reports a problem of the element it checks: JSON path, code, message.
+Report = Callable[[Path, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def _property(object_type: Document, name: str) -> dict[str, Any] | None:
 
 
 def _duplicates(items: list[dict[str, Any]], key: str) -> Iterator[tuple[int, str]]:
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     for index, item in enumerate(items):
         if item.get(key) in seen:
             yield index, item[key]
@@ -103,7 +106,7 @@ def _duplicates(items: list[dict[str, Any]], key: str) -> Iterator[tuple[int, st
 # -- per kind ---------------------------------------------------------------------------------
 
 
-def _object_type(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _object_type(catalog: Catalog, doc: Document, report: Report) -> None:
     props = doc.get("properties", [])
     for index, name in _duplicates(props, "apiName"):
         report(
@@ -234,7 +237,7 @@ def _ancestors(catalog: Catalog, interface: Document) -> list[Document]:
     return list(seen.values())
 
 
-def _link_type(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _link_type(catalog: Catalog, doc: Document, report: Report) -> None:
     for end in ("source", "target"):
         name = doc[end]["linkApiName"]
         owner = doc[end]["objectType"]
@@ -277,7 +280,7 @@ def _link_type(catalog: Catalog, doc: Document, report) -> None:  # type: ignore
         )
 
 
-def _interface(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _interface(catalog: Catalog, doc: Document, report: Report) -> None:
     if _extends_cycle(catalog, doc):
         report(
             ("extends",), "extends_cycle", f"{doc['apiName']} extends itself through its parents."
@@ -300,7 +303,7 @@ def _extends_cycle(catalog: Catalog, doc: Document) -> bool:
     return False
 
 
-def _action_type(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _action_type(catalog: Catalog, doc: Document, report: Report) -> None:
     params = {p["apiName"]: p for p in doc.get("parameters", [])}
     for index, name in _duplicates(doc.get("parameters", []), "apiName"):
         report(
@@ -327,7 +330,9 @@ def _action_type(catalog: Catalog, doc: Document, report) -> None:  # type: igno
             )
 
 
-def _check_rule(catalog: Catalog, rule: dict, params: dict, path: Path, report) -> None:  # type: ignore[no-untyped-def]
+def _check_rule(
+    catalog: Catalog, rule: dict[str, Any], params: dict[str, Any], path: Path, report: Report
+) -> None:
     for field in ("object", "source", "target"):
         name = rule.get(field)
         if name is None:
@@ -369,7 +374,9 @@ def _check_rule(catalog: Catalog, rule: dict, params: dict, path: Path, report) 
         _check_mapping(prop, mapping["value"], params, (*path, "mappings", j, "value"), report)
 
 
-def _check_mapping(prop: dict, value: dict, params: dict, path: Path, report) -> None:  # type: ignore[no-untyped-def]
+def _check_mapping(
+    prop: dict[str, Any], value: dict[str, Any], params: dict[str, Any], path: Path, report: Report
+) -> None:
     wanted = prop["dataType"]
     if "parameter" in value:
         param = params.get(value["parameter"])
@@ -399,7 +406,7 @@ def _check_mapping(prop: dict, value: dict, params: dict, path: Path, report) ->
         )
 
 
-def _shared_property(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _shared_property(catalog: Catalog, doc: Document, report: Report) -> None:
     value_type = catalog.get("value-types", doc.get("valueType") or "")
     if value_type is not None and value_type["baseType"] != doc["dataType"]:
         report(
@@ -415,7 +422,7 @@ STRING_CONSTRAINTS = {"regex", "length", "uuid"}
 ORDERED = datatypes.NUMERIC | {"date", "timestamp"}
 
 
-def _value_type(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _value_type(catalog: Catalog, doc: Document, report: Report) -> None:
     base = doc["baseType"]
     kind = base.get("type")
     for index, constraint in enumerate(doc.get("constraints", [])):
@@ -455,7 +462,7 @@ def _comparable(a: Any, b: Any) -> bool:
     )
 
 
-def _nothing(catalog: Catalog, doc: Document, report) -> None:  # type: ignore[no-untyped-def]
+def _nothing(catalog: Catalog, doc: Document, report: Report) -> None:
     return None
 
 
@@ -476,7 +483,7 @@ WIDENING = {("integer", "long"), ("integer", "float"), ("integer", "double"),
             ("long", "double"), ("float", "double")}  # fmt: skip
 
 
-def assignable(source: dict, target: dict) -> bool:
+def assignable(source: dict[str, Any], target: dict[str, Any]) -> bool:
     """Whether a value of ``source`` type can be stored in a ``target`` property."""
     if source == target:
         return True
@@ -485,7 +492,7 @@ def assignable(source: dict, target: dict) -> bool:
     return (source.get("type"), target.get("type")) in WIDENING
 
 
-def value_matches(value: Any, data_type: dict) -> bool:
+def value_matches(value: Any, data_type: dict[str, Any]) -> bool:
     """Whether a JSON literal is a value of ``data_type`` (for static values and enums)."""
     kind = data_type.get("type")
     if value is None:

@@ -182,7 +182,8 @@ def _guard() -> Callable[..., None]:
     path = getattr(settings, "OMS_WRITE_GUARD", "")
     if not path:
         raise ImproperlyConfigured("OMS_WRITE_GUARD must name the branch-policy guard.")
-    return import_string(path)  # type: ignore[no-any-return]
+    guard: Callable[..., None] = import_string(path)
+    return guard
 
 
 def _store_transaction(store: VersionedStore) -> AbstractContextManager[object]:

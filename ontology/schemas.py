@@ -24,6 +24,10 @@ LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 STATUSES = ["experimental", "active", "deprecated", "example"]
 MAX_ITEMS = 1000  # properties, parameters, rules ... per element
 
+# Fields named like a Field attribute (``required``, ``source``) carry
+# ``# type: ignore[assignment]``: DRF's metaclass pops declared fields off the class, but the
+# stubs read them as overriding the attribute (typeddjango/djangorestframework-stubs#158).
+
 
 def api_name_field(pattern: re.Pattern[str], what: str, **kwargs: Any) -> serializers.RegexField:
     style = "PascalCase" if pattern is PASCAL else "camelCase"
@@ -112,7 +116,7 @@ class PropertySerializer(StrictSerializer):
     displayName = Char(max_length=200, required=False)  # noqa: N815
     description = Char(max_length=10000, required=False, allow_blank=True, default="")
     dataType = DataTypeField()  # noqa: N815
-    required = serializers.BooleanField(default=False)
+    required = serializers.BooleanField(default=False)  # type: ignore[assignment]  # drf-stubs#158
     sharedProperty = Char(max_length=100, required=False)  # noqa: N815
     valueType = Char(max_length=100, required=False)  # noqa: N815
     status = serializers.ChoiceField(STATUSES, default="active")
@@ -156,7 +160,7 @@ class LinkEndSerializer(StrictSerializer):
 class LinkTypeSerializer(ElementSerializer):
     apiName = api_name_field(CAMEL, "A link type apiName")  # noqa: N815
     cardinality = serializers.ChoiceField(CARDINALITIES)
-    source = LinkEndSerializer()
+    source = LinkEndSerializer()  # type: ignore[assignment]  # drf-stubs#158
     target = LinkEndSerializer()
     foreignKey = Char(  # noqa: N815
         max_length=100,
@@ -190,14 +194,14 @@ class LinkTypeSerializer(ElementSerializer):
 
 class InterfacePropertySerializer(StrictSerializer):
     sharedProperty = Char(max_length=100)  # noqa: N815
-    required = serializers.BooleanField(default=True)
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # drf-stubs#158
 
 
 class InterfaceLinkSerializer(StrictSerializer):
     apiName = api_name_field(CAMEL, "An interface link apiName")  # noqa: N815
     target = Char(max_length=100, help_text="Object type or interface apiName.")
     cardinality = serializers.ChoiceField(["one", "many"])
-    required = serializers.BooleanField(default=True)
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # drf-stubs#158
 
 
 class InterfaceSerializer(ElementSerializer):
@@ -218,7 +222,7 @@ class ParameterSerializer(StrictSerializer):
     displayName = Char(max_length=200, required=False)  # noqa: N815
     description = Char(max_length=10000, required=False, allow_blank=True)
     dataType = DataTypeField(object_references=True)  # noqa: N815
-    required = serializers.BooleanField(default=True)
+    required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # drf-stubs#158
     allowedValues = serializers.ListField(  # noqa: N815
         child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
     )
@@ -252,7 +256,9 @@ class RuleSerializer(StrictSerializer):
         max_length=100, required=False, help_text="objectReference parameter (modify/delete)."
     )
     linkType = Char(max_length=100, required=False)  # noqa: N815
-    source = Char(max_length=100, required=False, help_text="Parameter.")
+    source = Char(  # type: ignore[assignment]  # drf-stubs#158
+        max_length=100, required=False, help_text="Parameter."
+    )
     target = Char(max_length=100, required=False, help_text="Parameter.")
     mappings = bounded_list(MappingSerializer(), default=list)
 

@@ -145,8 +145,8 @@ def _plan(
     catalog: Catalog, operations: Sequence[Operation], bodies: Sequence[dict[str, Any] | None]
 ) -> _Edits:
     plan = _Edits(catalog)
-    renames: dict[tuple[str, str], str] = {}
-    prop_renames: dict[tuple[str, str], dict[str, str]] = {}
+    renames: Renames = {}
+    prop_renames: PropertyRenames = {}
     for index, (operation, body) in enumerate(zip(operations, bodies, strict=True)):
         existing = None
         if operation.op != "create":
@@ -174,6 +174,7 @@ def _plan(
             plan.deletes[existing["id"]] = existing
             plan.origin[existing["id"]] = index
             continue
+        assert body is not None  # create and update bodies were checked before the lock
         document = documents.prepare(operation.kind, body, existing)
         if operation.op == "create" and operation.element_id:
             document["id"] = _claimed_id(catalog, plan, operation)
@@ -210,7 +211,13 @@ def _claimed_id(catalog: Catalog, plan: _Edits, operation: Operation) -> str:
     return element_id
 
 
-def _collect_renames(old: Document, new: Document, renames: dict, prop_renames: dict) -> None:  # type: ignore[type-arg]
+Renames = dict[tuple[str, str], str]  # (kind, old apiName) -> new apiName
+PropertyRenames = dict[tuple[str, str], dict[str, str]]  # (kind, type) -> {old: new}
+
+
+def _collect_renames(
+    old: Document, new: Document, renames: Renames, prop_renames: PropertyRenames
+) -> None:
     if old["apiName"] != new["apiName"]:
         renames[(old["kind"], old["apiName"])] = new["apiName"]
     if old["kind"] == "object-types":
@@ -224,7 +231,9 @@ def _collect_renames(old: Document, new: Document, renames: dict, prop_renames: 
             prop_renames[("object-types", old["apiName"])] = moved
 
 
-def _cascade(catalog: Catalog, plan: _Edits, renames: dict, prop_renames: dict) -> None:  # type: ignore[type-arg]
+def _cascade(
+    catalog: Catalog, plan: _Edits, renames: Renames, prop_renames: PropertyRenames
+) -> None:
     """Rewrite references to renamed elements and properties, in the same commit."""
     if not renames and not prop_renames:
         return

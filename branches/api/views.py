@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from branches import proposals, releases, selectors, services
 from branches.api import serializers as s
 from branches.models import Proposal, Release
+from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.schema import problems
 from ontology.api.diff import DiffSerializer
@@ -61,7 +63,7 @@ class BranchViewSet(viewsets.ViewSet):
     )
     def create(self, request: Request) -> Response:
         data = valid(s.BranchCreateSerializer, request.data)
-        services.branch_create(name=data["name"], start=data["from"], actor=request.user)
+        services.branch_create(name=data["name"], start=data["from"], actor=principal_of(request))
         view = selectors.branch_get(name=data["name"])
         return Response(s.BranchSerializer(view).data, status=status.HTTP_201_CREATED)
 
@@ -71,12 +73,12 @@ class BranchViewSet(viewsets.ViewSet):
     )
     def partial_update(self, request: Request, name: str) -> Response:
         data = valid(s.BranchPolicySerializer, request.data)
-        services.branch_policy_update(name=name, changes=data, actor=request.user)
+        services.branch_policy_update(name=name, changes=data, actor=principal_of(request))
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
     @extend_schema(responses={204: None, **problems(400, 401, 403, 404, 423)})
     def destroy(self, request: Request, name: str) -> Response:
-        services.branch_delete(name=name, actor=request.user)
+        services.branch_delete(name=name, actor=principal_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -90,7 +92,7 @@ class BranchViewSet(viewsets.ViewSet):
             services.branch_merge(
                 source=data["source"],
                 target=name,
-                actor=request.user,
+                actor=principal_of(request),
                 strategy=data["strategy"],
                 resolutions=data["resolutions"],
                 message=data["message"],
@@ -112,7 +114,7 @@ class BranchViewSet(viewsets.ViewSet):
             services.branch_rebase(
                 branch=name,
                 onto=onto,
-                actor=request.user,
+                actor=principal_of(request),
                 resolutions=data["resolutions"],
                 dry_run=data["dryRun"],
             )  # fmt: skip
@@ -125,17 +127,19 @@ class BranchViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, name: str) -> Response:
         data = valid(s.RevertSerializer, request.data)
-        commit = data.get("commit")
-        if "proposal" in data:
+        commit: str
+        if "proposal" in data:  # the serializer admits exactly one of proposal and commit
             proposal = get_object_or_404(Proposal, pk=data["proposal"])
             if proposal.state != Proposal.MERGED:
                 raise InvalidChange(f"Proposal #{proposal.pk} is {proposal.state}, not merged.")
             commit = proposal.merged_commit
+        else:
+            commit = data["commit"]
         return merged(
             services.branch_revert(
                 branch=name,
                 commit=commit,
-                actor=request.user,
+                actor=principal_of(request),
                 resolutions=data["resolutions"],
                 message=data["message"],
                 dry_run=data["dryRun"],
@@ -151,7 +155,10 @@ class BranchViewSet(viewsets.ViewSet):
     def reset(self, request: Request, name: str) -> Response:
         data = valid(s.ResetSerializer, request.data)
         services.branch_reset(
-            branch=name, to=data["to"], actor=request.user, expected_head=data.get("expectedHead")
+            branch=name,
+            to=data["to"],
+            actor=principal_of(request),
+            expected_head=data.get("expectedHead"),
         )
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
@@ -168,7 +175,7 @@ class ProposalViewSet(
         "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE, "diff": READ,
     }  # fmt: skip
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Proposal]:
         if self.action != "list":
             return Proposal.objects.all()
         params = valid(s.ProposalListQuerySerializer, self.request.query_params)
@@ -187,7 +194,7 @@ class ProposalViewSet(
     )
     def create(self, request: Request) -> Response:
         data = valid(s.ProposalCreateSerializer, request.data)
-        proposal = proposals.proposal_open(actor=request.user, **data)
+        proposal = proposals.proposal_open(actor=principal_of(request), **data)
         return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.ProposalDetailSerializer, **problems(401, 403, 404)})
@@ -205,7 +212,7 @@ class ProposalViewSet(
     def partial_update(self, request: Request, pk: str) -> Response:
         data = valid(s.ProposalUpdateSerializer, request.data)
         proposal = proposals.proposal_update(
-            proposal=self.get_object(), changes=data, actor=request.user
+            proposal=self.get_object(), changes=data, actor=principal_of(request)
         )
         return Response(s.ProposalSerializer(proposal).data)
 
@@ -222,7 +229,7 @@ class ProposalViewSet(
         if request.method == "GET":
             return Response(s.ReviewSerializer(proposal.reviews.all(), many=True).data)
         data = valid(s.ReviewCreateSerializer, request.data)
-        review = proposals.proposal_review(proposal=proposal, actor=request.user, **data)
+        review = proposals.proposal_review(proposal=proposal, actor=principal_of(request), **data)
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -243,7 +250,7 @@ class ProposalViewSet(
     def merge(self, request: Request, pk: str) -> Response:
         data = valid(s.ProposalMergeSerializer, request.data)
         outcome = proposals.proposal_merge(
-            proposal=self.get_object(), actor=request.user, strategy=data["strategy"],
+            proposal=self.get_object(), actor=principal_of(request), strategy=data["strategy"],
             resolutions=data["resolutions"], message=data["message"], dry_run=data["dryRun"],
         )  # fmt: skip
         return merged(outcome)
@@ -253,7 +260,7 @@ class ProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        proposal = proposals.proposal_close(proposal=self.get_object(), actor=request.user)
+        proposal = proposals.proposal_close(proposal=self.get_object(), actor=principal_of(request))
         return Response(s.ProposalSerializer(proposal).data)
 
     @extend_schema(
@@ -261,7 +268,9 @@ class ProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
-        proposal = proposals.proposal_reopen(proposal=self.get_object(), actor=request.user)
+        proposal = proposals.proposal_reopen(
+            proposal=self.get_object(), actor=principal_of(request)
+        )
         return Response(s.ProposalSerializer(proposal).data)
 
 
@@ -286,16 +295,15 @@ class TagViewSet(viewsets.ViewSet):
     )
     def create(self, request: Request) -> Response:
         data = valid(s.TagCreateSerializer, request.data)
+        actor = principal_of(request)
         if data["release"]:
-            if not request.user.has_scope(BRANCH_ADMIN):
+            if not actor.has_scope(BRANCH_ADMIN):
                 raise PermissionDenied(f"Cutting a release needs the scope {BRANCH_ADMIN!r}.")
             name = releases.release_create(
-                target=data["target"], actor=request.user, name=data.get("name", "")
+                target=data["target"], actor=actor, name=data.get("name", "")
             ).tag
         else:
-            name = releases.tag_create(
-                name=data["name"], target=data["target"], actor=request.user
-            ).name
+            name = releases.tag_create(name=data["name"], target=data["target"], actor=actor).name
         return Response(
             s.TagSerializer(selectors.tag_get(name=name)).data, status=status.HTTP_201_CREATED
         )

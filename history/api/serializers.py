@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from history.events import cloudevent
@@ -28,7 +30,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "event",
         ]
 
-    def get_event(self, event: AuditEvent) -> dict:  # type: ignore[type-arg]
+    def get_event(self, event: AuditEvent) -> dict[str, Any]:
         return cloudevent(event)
 
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -138,6 +139,7 @@ def local_principal(token: str) -> Principal:
     if cached is not None:
         return cached
     user = _local.get_user(validated)  # 401 when the user is unknown or inactive
+    assert isinstance(user, AbstractUser)  # a row of the user model, never a TokenUser
     expires_at = datetime.fromtimestamp(validated["exp"], UTC)
     principal = replace(principal_from_user(user, source="local"), expires_at=expires_at)
     principals.put(key, principal, _ttl(expires_at))

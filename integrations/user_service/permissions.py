@@ -29,6 +29,17 @@ def required_scope(request: Request, view: APIView) -> str | None:
     return READ if request.method in SAFE_METHODS else WRITE
 
 
+def principal_of(request: Request) -> Principal:
+    """The principal behind a request that :class:`HasScope` let through.
+
+    Both authentication classes authenticate as a :class:`Principal` and HasScope admits
+    nothing else, so a view that runs behind it always has one.
+    """
+    principal = request.user
+    assert isinstance(principal, Principal), "HasScope admits principals only"
+    return principal
+
+
 class HasScope(BasePermission):
     """Allows an authenticated principal that holds the scope the action needs."""
 

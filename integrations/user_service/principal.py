@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 READ = "ontology:read"
 WRITE = "ontology:write"
@@ -74,14 +78,14 @@ class Principal:
         }
 
     @classmethod
-    def from_cache(cls, data: dict[str, object]) -> Principal:
+    def from_cache(cls, data: Mapping[str, Any]) -> Principal:
         expires = data.get("expires_at")
         return cls(
             id=str(data["id"]),
             username=str(data["username"]),
             email=str(data.get("email", "")),
-            roles=frozenset(data.get("roles", ())),  # type: ignore[arg-type]
-            scopes=frozenset(data.get("scopes", ())),  # type: ignore[arg-type]
+            roles=frozenset(data.get("roles", ())),
+            scopes=frozenset(data.get("scopes", ())),
             tenant=str(data.get("tenant", "")),
             expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
             source=str(data.get("source", "remote")),
@@ -91,7 +95,7 @@ class Principal:
 SYSTEM = Principal(id="system", username="system", roles=frozenset({"admin"}), source="system")
 
 
-def principal_from_user(user, *, source: str) -> Principal:  # type: ignore[no-untyped-def]
+def principal_from_user(user: AbstractUser, *, source: str) -> Principal:
     """A principal for a Django user: roles are its group names (superusers are admins)."""
     roles = set(user.groups.values_list("name", flat=True))
     if user.is_superuser:

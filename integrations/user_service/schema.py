@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
 
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "integrations.user_service.authentication.BearerAuthentication"
     name = "bearerAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return {
             "type": "http",
             "scheme": "bearer",
@@ -23,5 +28,5 @@ class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "integrations.user_service.authentication.PrincipalSessionAuthentication"
     name = "cookieAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

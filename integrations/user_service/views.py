@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -17,7 +19,7 @@ from oms_project.schema import problems
 
 
 class SortedListField(serializers.ListField):
-    def to_representation(self, data):  # type: ignore[no-untyped-def]
+    def to_representation(self, data: list[Any]) -> list[Any]:
         return sorted(super().to_representation(data))
 
 
@@ -28,7 +30,9 @@ class PrincipalSerializer(serializers.Serializer):
     roles = SortedListField(child=serializers.CharField())
     scopes = SortedListField(child=serializers.CharField())
     tenant = serializers.CharField()
-    source = serializers.CharField()
+    # DRF's metaclass pops declared fields, so this does not shadow Field.source at runtime;
+    # the stubs cannot tell (typeddjango/djangorestframework-stubs#158).
+    source = serializers.CharField()  # type: ignore[assignment]
     expiresAt = serializers.DateTimeField(source="expires_at", allow_null=True)  # noqa: N815
 
 
@@ -45,16 +49,22 @@ class MeView(APIView):
         return Response(PrincipalSerializer(request.user).data)
 
 
-class LocalOnly:
+if TYPE_CHECKING:
+    _ViewMixinBase = APIView  # what the mixin is mixed into
+else:
+    _ViewMixinBase = object
+
+
+class LocalOnly(_ViewMixinBase):
     """Token endpoints exist only in local mode (no USER_SERVICE_URL)."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    authentication_classes = []
 
-    def initial(self, request: Request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if remote_mode():
             raise NotFound("Tokens are issued by the User Service; local tokens are disabled.")
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
 
 
 TOKEN_PAIR = inline_serializer(
@@ -66,7 +76,9 @@ TOKEN_PAIR = inline_serializer(
     summary="Obtain a token pair (local mode)",
     responses={200: TOKEN_PAIR, **problems(400, 401, 404)},
 )
-class TokenObtainView(LocalOnly, TokenObtainPairView):
+# simplejwt's TokenViewBase leaves permission_classes and authentication_classes
+# unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
+class TokenObtainView(LocalOnly, TokenObtainPairView):  # type: ignore[misc]
     """Exchange a Django username and password for an access and a refresh token."""
 
 
@@ -77,5 +89,7 @@ class TokenObtainView(LocalOnly, TokenObtainPairView):
         **problems(400, 401, 404),
     },
 )
-class TokenRefreshLocalView(LocalOnly, TokenRefreshView):
+# simplejwt's TokenViewBase leaves permission_classes and authentication_classes
+# unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
+class TokenRefreshLocalView(LocalOnly, TokenRefreshView):  # type: ignore[misc]
     """Exchange a refresh token for a new access token."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from oms_project.serializers import StrictSerializer
@@ -44,7 +46,7 @@ class ChangeSerializer(StrictSerializer):
     document = serializers.JSONField(required=False, help_text="The full element (create, update).")
     ifMatch = serializers.CharField(required=False, max_length=64)  # noqa: N815
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["op"] != "create" and not attrs.get("apiName"):
             raise serializers.ValidationError({"apiName": ["update and delete name the element."]})
         if attrs["op"] != "delete" and "document" not in attrs:

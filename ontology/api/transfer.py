@@ -6,18 +6,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import BaseParser, JSONParser, get_encoding
+from rest_framework.parsers import (  # type: ignore[attr-defined]  # stubs 3.18.1 lack get_encoding
+    BaseParser,
+    JSONParser,
+    get_encoding,
+)
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import READ, WRITE
 from oms_project.schema import problems
 from ontology import bundles, selectors, turtle
@@ -33,7 +39,13 @@ class TurtleParser(BaseParser):
 
     media_type = TURTLE
 
-    def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[no-untyped-def]
+    # The stubs allow a mapping only; DRF hands any parse result on as request.data.
+    def parse(  # type: ignore[override]
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> str:
         encoding = get_encoding(parser_context or {})
         try:
             return stream.read().decode(encoding)
@@ -48,16 +60,24 @@ class TurtleRenderer(BaseRenderer):
     format = "turtle"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:  # type: ignore[no-untyped-def]
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         return data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
 
 
 class DataFormatNegotiation(DefaultContentNegotiation):
     """Picks the renderer named by ``?format=`` (the data format), else the first one."""
 
-    def select_renderer(self, request, renderers, format_suffix=None):  # type: ignore[no-untyped-def]
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         wanted = request.query_params.get("format", "json")
-        renderer = next((r for r in renderers if r.format == wanted), renderers[0])
+        candidates = list(renderers)
+        renderer = next((r for r in candidates if r.format == wanted), candidates[0])
         return renderer, renderer.media_type
 
 
@@ -187,7 +207,7 @@ class BranchImportViewSet(viewsets.ViewSet):
         )
         options = {
             "branch": branch,
-            "actor": request.user,
+            "actor": principal_of(request),
             "message": commit_message(request, ""),
             "mode": params["mode"],
             "dry_run": params["dryRun"],

@@ -13,6 +13,7 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import READ, WRITE
 from oms_project.schema import problems
 from ontology import selectors, services
@@ -148,7 +149,7 @@ class ElementViewSet(viewsets.ViewSet):
         return services.elements_commit(
             branch=branch,
             operations=[operation],
-            actor=request.user,
+            actor=principal_of(request),
             message=commit_message(request, f"{verb} {self.kind.label} {name}"),
         )
 
@@ -317,8 +318,9 @@ class CommitViewSet(viewsets.ViewSet):
             for index, change in enumerate(data["changes"])
         ]
         result = services.elements_commit(
-            branch=branch, operations=operations, actor=request.user, message=data["message"],
-            expected_head=data.get("expectedHead"), dry_run=data["dryRun"],
+            branch=branch, operations=operations, actor=principal_of(request),
+            message=data["message"], expected_head=data.get("expectedHead"),
+            dry_run=data["dryRun"],
         )  # fmt: skip
         code = status.HTTP_200_OK if result.dry_run else status.HTTP_201_CREATED
         return Response(CommitResultSerializer(result).data, status=code)

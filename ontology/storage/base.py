@@ -10,6 +10,7 @@ implements :class:`VersionedStore` and passes the shared contract suite in
 from __future__ import annotations
 
 import abc
+import builtins
 import contextlib
 import json
 import re
@@ -230,11 +231,14 @@ class VersionedStore(abc.ABC):
             key=lambda d: d["id"],
         )
 
+    # From here on ``list`` in this class body is the method above: annotations spell the
+    # built-in type ``builtins.list``.
+
     @abc.abstractmethod
-    def changes(self, base: str, head: str) -> list[DocumentChange]:
+    def changes(self, base: str, head: str) -> builtins.list[DocumentChange]:
         """Documents that differ between two refs, sorted by id (direct, not via merge base)."""
 
-    def changed_ids(self, base: str, head: str) -> list[str]:
+    def changed_ids(self, base: str, head: str) -> builtins.list[str]:
         """The ids of the documents that differ between two refs (no bodies), sorted."""
         return [change.doc_id for change in self.changes(base, head)]
 
@@ -262,7 +266,7 @@ class VersionedStore(abc.ABC):
 
     # -- integrity -------------------------------------------------------------------------
 
-    def verify(self) -> list[str]:
+    def verify(self) -> builtins.list[str]:
         """Problems found in the stored data (empty when sound); used by ``storage_fsck``.
 
         This generic check walks every ref's full history through the public API: each ref

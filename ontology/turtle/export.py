@@ -185,7 +185,9 @@ class _Exporter:
     def enumeration(self, constraint: dict[str, Any], doc: Document) -> BNode:
         node = BNode()
         self.add(node, RDF.type, RDFS.Datatype)
-        values = [_literal(value, doc["baseType"]) for value in constraint.get("values", [])]
+        values: list[Node] = [
+            _literal(value, doc["baseType"]) for value in constraint.get("values", [])
+        ]
         self.add(node, OWL.oneOf, self.collection(values))
         return node
 

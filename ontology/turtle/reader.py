@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
@@ -82,9 +82,10 @@ class _Reader:
         self.used: set[Triple] = set()
         self.out = Mapped()
         self.names: dict[str, set[str]] = defaultdict(set)
-        self.classes: dict[URIRef, _Class] = {}
-        self.value_types: dict[URIRef, dict[str, Any]] = {}
-        self.shared: dict[URIRef, dict[str, Any]] = {}
+        # Keyed by the IRIs (URIRef) of what they hold, looked up with any graph node.
+        self.classes: dict[Node, _Class] = {}
+        self.value_types: dict[Node, dict[str, Any]] = {}
+        self.shared: dict[Node, dict[str, Any]] = {}
         self.links: list[dict[str, Any]] = []
         self.link_names: dict[str, set[str]] = defaultdict(set)
 
@@ -99,7 +100,7 @@ class _Reader:
         self.inherit_interface_properties()
         for cls in self.of_kind("object-types"):
             self.finish_keys(cls)
-        done: set[URIRef] = set()
+        done: set[Node] = set()
         for prop in links:
             if prop not in done:
                 done.update(self.object_property(prop))
@@ -207,7 +208,8 @@ class _Reader:
 
     def qname(self, node: Node) -> str:
         try:
-            return self.g.namespace_manager.normalizeUri(node)
+            # Every graph term is an Identifier, a str; rdflib annotates the term as str.
+            return self.g.namespace_manager.normalizeUri(cast(str, node))
         except (ValueError, TypeError):
             return str(node)
 
@@ -309,7 +311,7 @@ class _Reader:
         for node in self.collection(head):
             for facet, value in sorted(self.g.predicate_objects(node), key=str):
                 self.used.add((node, facet, value))
-                if facet in FACETS and isinstance(value, Literal):
+                if isinstance(facet, URIRef) and facet in FACETS and isinstance(value, Literal):
                     found[FACETS[facet]] = json_value(value)
                 else:
                     self.leave(s, f"Facet {self.qname(facet)} has no OMS constraint.")
@@ -321,7 +323,7 @@ class _Reader:
         length = {k: found[f"{k}Length"] for k in ("min", "max") if f"{k}Length" in found}
         if length:
             constraints.append({"type": "length", **length})
-        bounds = {k: found[k] for k in ("min", "max") if k in found}
+        bounds: dict[str, Any] = {k: found[k] for k in ("min", "max") if k in found}
         if bounds:
             constraints.append({"type": "range", **bounds})
         return constraints
@@ -570,7 +572,8 @@ class _Reader:
         if len(declared) > 1:
             self.warn(s, "Several rdfs:domain: OWL reads them as an intersection; "
                          "OMS gives the property to each class.")  # fmt: skip
-        return list(dict.fromkeys(found))  # type: ignore[arg-type]
+        # Each one is a key of self.classes, so an IRI.
+        return [d for d in dict.fromkeys(found) if isinstance(d, URIRef)]
 
     def union_members(self, node: Node, consume: bool = True) -> list[Node]:
         if not isinstance(node, BNode):
@@ -721,7 +724,7 @@ class _Reader:
     def primary_key(self, cls: _Class, props: dict[str, dict[str, Any]]) -> str | None:
         declared = self.literal(cls.iri, OMS.primaryKey)
         keys = self.objects(cls.iri, OWL.hasKey)
-        candidates = [declared] if declared else []
+        candidates: list[str | None] = [declared] if declared else []
         for head in keys:
             members = self.collection(head)
             if len(members) == 1:
@@ -754,11 +757,11 @@ class _Reader:
 
     # -- object properties -----------------------------------------------------------------------
 
-    def object_property(self, s: URIRef) -> list[URIRef]:
+    def object_property(self, s: URIRef) -> list[Node]:
         """A link type (or an interface link) from an object property; the IRIs it covers."""
         self.has(s, RDF.type, OWL.ObjectProperty)
         inverse = self.inverse_of(s)
-        covered = [s] + ([inverse] if inverse is not None else [])
+        covered: list[Node] = [s] + ([inverse] if inverse is not None else [])
         domains = self.domains(s)
         ranges = [
             r for node in self.objects(s, RDFS.range) for r in (self.union_members(node) or [node])
@@ -770,7 +773,7 @@ class _Reader:
                           "classes of this ontology.")  # fmt: skip
             return covered
         cardinality = self.cardinality(s, inverse)
-        target = self.classes[ranges[0]]  # type: ignore[index]
+        target = self.classes[ranges[0]]
         for domain in domains:
             source = self.classes[domain]
             if source.kind == "object-types":
@@ -781,11 +784,11 @@ class _Reader:
                 self.leave(s, f"Its domain {source.name} became a group; groups have no links.")
         return covered
 
-    def inverse_of(self, s: URIRef) -> URIRef | None:
-        found = [o for o in self.objects(s, OWL.inverseOf) if isinstance(o, URIRef)]
-        for other in self.g.subjects(OWL.inverseOf, s):
+    def inverse_of(self, s: URIRef) -> Node | None:
+        found: list[Node] = [o for o in self.objects(s, OWL.inverseOf) if isinstance(o, URIRef)]
+        for other in self.g.subjects(OWL.inverseOf, s):  # an IRI or a blank node
             self.used.add((other, OWL.inverseOf, s))
-            found.append(other)  # type: ignore[arg-type]
+            found.append(other)
         if not found:
             return None
         inverse = found[0]
@@ -795,7 +798,7 @@ class _Reader:
             self.has(inverse, RDF.type, t)
         return inverse
 
-    def cardinality(self, s: URIRef, inverse: URIRef | None) -> str:
+    def cardinality(self, s: URIRef, inverse: Node | None) -> str:
         declared = self.literal(s, OMS.cardinality)
         if declared in ("one-to-one", "one-to-many", "many-to-one", "many-to-many"):
             self.has(s, RDF.type, OWL.FunctionalProperty)
@@ -815,7 +818,7 @@ class _Reader:
 
     def link_type(
         self, s: URIRef, source: _Class, target: _Class, cardinality: str,
-        inverse: URIRef | None, per_type: bool,
+        inverse: Node | None, per_type: bool,
     ) -> None:  # fmt: skip
         target_type = self.concrete(s, target)
         if target_type is None:
@@ -894,7 +897,7 @@ class _Reader:
         return name
 
     def interface_link(
-        self, s: URIRef, source: _Class, target: _Class, cardinality: str, inverse: URIRef | None
+        self, s: URIRef, source: _Class, target: _Class, cardinality: str, inverse: Node | None
     ) -> None:
         """An interface link, and a link type for each object type implementing the interface."""
         name = camel_case(self.literal(s, OMS.apiName) or local_name(s))

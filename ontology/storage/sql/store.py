@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from oms_project.lru import LRU
@@ -375,6 +376,7 @@ class SQLStore(VersionedStore):
 
     def _document_log(self, head: str, doc_id: str, cursor: str | None, limit: int) -> LogPage:
         """Follow the change index's ``previous`` chain: one lookup per commit shown."""
+        stamp: str | None
         if cursor:
             (stamp,) = _decode_cursor(cursor)
         else:
@@ -411,8 +413,8 @@ class SQLStore(VersionedStore):
             if object_hash(type_, text) != hash_:
                 problems.append(f"object {hash_}: content does not match its hash")
         parents: dict[str, list[str]] = {}
-        for row in StoreParent.objects.using(self.using).order_by("commit_id", "position"):
-            parents.setdefault(row.commit_id, []).append(row.parent_id)
+        for link in StoreParent.objects.using(self.using).order_by("commit_id", "position"):
+            parents.setdefault(link.commit_id, []).append(link.parent_id)
         commit_ids = set(self._commit_rows().values_list("id", flat=True))
         checked_trees: set[str] = set()
         for row in self._commit_rows().iterator(chunk_size=2000):
@@ -455,10 +457,10 @@ class SQLStore(VersionedStore):
 
     # -- internals -------------------------------------------------------------------------
 
-    def _ref_rows(self):  # type: ignore[no-untyped-def]
+    def _ref_rows(self) -> QuerySet[StoreRef]:
         return StoreRef.objects.using(self.using)
 
-    def _commit_rows(self):  # type: ignore[no-untyped-def]
+    def _commit_rows(self) -> QuerySet[StoreCommit]:
         return StoreCommit.objects.using(self.using)
 
     def _refs(self, kind: str) -> list[Ref]:

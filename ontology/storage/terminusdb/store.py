@@ -335,6 +335,7 @@ class TerminusDBStore(VersionedStore):
             lambda commit_id: self._body_at(commit_id, doc_id),
             self._known_changes(branch or self.default_branch, doc_id),
         )
+        first: str | None
         if cursor:
             (first,) = self._cursor_commits(cursor, size=1)
         else:

@@ -56,10 +56,13 @@ class _TimeoutAdapter(HTTPAdapter):
         super().__init__()
         self.timeout = timeout
 
-    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        # requests.Session.send passes everything but the request by keyword.
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
+        return super().send(request, *args, **kwargs)
 
 
 class _Client(Client):
