@@ -73,14 +73,16 @@ LOPSIDED = 1.5  # busiest worker's CPU over its fair share above which a run is 
 REDOS = 2  # lopsided runs redone at most, per scenario
 SETTLE = 0.5  # seconds after a wrk run for the requests it left running to finish
 
-BARE, GET, LIST, PUT, PUT_SOLO, BATCH_SCENARIO = (
+BARE, GET, LIST, PUT, PUT_SOLO, BATCH_SCENARIO, CREATES = (
     "bare DRF view (1 KB)",
     "GET one element",
     f"GET list of {PAGE}",
     "PUT one element (commit)",
     "PUT one element, 1 client",
     f"POST batch of {BATCH} (commit)",
+    f"POST batch of {BATCH} creates, 1 client",
 )
+CREATES_P50_TARGET = 0.300
 
 Body = Callable[[random.Random, int], bytes]
 
@@ -500,6 +502,19 @@ def scenarios(ontology: Ontology) -> list[Scenario]:
         tag = f"batch {rng.getrandbits(64):016x}"
         return batch_json(tag, changes_json(ontology, "update", picked, tag))
 
+    def creates_body(rng: random.Random, _: int) -> bytes:
+        picked = rng.sample(range(len(ontology.names)), min(BATCH, len(ontology.names)))
+        tag = f"{rng.getrandbits(64):016X}"
+        changes = [
+            f'{{"op": "create", "kind": "{KIND}", "document": '
+            + ontology.body(i, tag).replace(
+                f'"apiName": "{ontology.names[i]}"', f'"apiName": "New{tag}{n}"', 1
+            )
+            + "}"
+            for n, i in enumerate(picked)
+        ]
+        return batch_json(f"create {tag}", changes)
+
     return [
         Scenario(BARE, "GET", ["/bench/bare/"], auth=False),
         Scenario(GET, "GET", details),
@@ -508,6 +523,9 @@ def scenarios(ontology: Ontology) -> list[Scenario]:
         Scenario(PUT_SOLO, "PUT", details, put_body, clients=1),
         Scenario(PUT, "PUT", details, put_body),
         Scenario(BATCH_SCENARIO, "POST", [f"/api/v1/branches/{BRANCH}/commits/"], batch_body),
+        Scenario(
+            CREATES, "POST", [f"/api/v1/branches/{BRANCH}/commits/"], creates_body, clients=1
+        ),  # fmt: skip
     ]
 
 
@@ -903,7 +921,7 @@ def targets(results: Sequence[Result]) -> list[Target]:
     by_key = {(r.scenario, r.client): r for r in results}
     found: list[Target] = []
     for client in ("python", "wrk"):
-        bare, get, put = (by_key.get((s, client)) for s in (BARE, GET, PUT))
+        bare, get, put, creates = (by_key.get((s, client)) for s in (BARE, GET, PUT, CREATES))
         if bare and get and bare.rate:
             share = get.rate / bare.rate
             found.append(
@@ -920,6 +938,11 @@ def targets(results: Sequence[Result]) -> list[Target]:
             found.append(
                 Target(f"PUT p95 < {PUT_P95_TARGET * 1e3:.0f} ms", client,
                        format_seconds(put.p95), ok)
+            )  # fmt: skip
+        if creates:
+            found.append(
+                Target(f"batch of {BATCH} creates p50 < {CREATES_P50_TARGET * 1e3:.0f} ms",
+                       client, format_seconds(creates.p50), creates.p50 < CREATES_P50_TARGET)
             )  # fmt: skip
     return found
 

@@ -38,9 +38,25 @@ def audit_event_record(
     event_id: uuid.UUID | None = None,
 ) -> AuditEvent:
     """Write one event into the outbox, in the caller's transaction; delivery follows commit."""
-    from history.tasks import audit_deliver
+    event = audit_event(
+        type=type, subject=subject, actor=actor, data=data, branch=branch, commit=commit,
+        event_id=event_id,
+    )  # fmt: skip
+    return audit_events_record([event])[0]
 
-    event = AuditEvent.objects.create(
+
+def audit_event(
+    *,
+    type: str,
+    subject: str,
+    actor: Any,
+    data: dict[str, Any],
+    branch: str = "",
+    commit: str = "",
+    event_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """An outbox row, not yet saved (see :func:`audit_events_record`)."""
+    return AuditEvent(
         id=event_id or uuid.uuid4(),
         type=type,
         subject=subject,
@@ -55,9 +71,17 @@ def audit_event_record(
             "clientAddress": client_address_var.get(),
         },
     )
-    if settings.AUDIT_SERVICE_URL:
+
+
+def audit_events_record(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Write events into the outbox in one statement, in their order and the caller's
+    transaction; their delivery is enqueued once that transaction commits."""
+    from history.tasks import audit_deliver
+
+    saved = AuditEvent.objects.bulk_create(events)
+    if saved and settings.AUDIT_SERVICE_URL:
         transaction.on_commit(audit_deliver.delay, robust=True)
-    return event
+    return saved
 
 
 def commit_announce(
@@ -78,10 +102,11 @@ def commit_announce(
             state=CommitIntent.DONE, commit=commit.id, closed_at=timezone.now()
         )
     semantic = semantic_changes(changes)
+    events = []
     for before, after in changes:
         document = after or before
         assert document is not None
-        audit_event_record(
+        event = audit_event(
             type=element_event_type(document["kind"], before, after),
             subject=f"{document['kind']}/{document['apiName']}",
             actor=actor,
@@ -99,6 +124,8 @@ def commit_announce(
                 "changes": semantic.get(document["id"], []),
             },
         )
+        events.append(event)
+    audit_events_record(events)
 
 
 def semantic_changes(changes: Pairs) -> dict[str, list[dict[str, Any]]]:

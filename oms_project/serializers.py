@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 
 class StrictSerializer(serializers.Serializer):
@@ -34,10 +36,36 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class NoSurrogates(ProhibitSurrogateCharactersValidator):
+    """DRF's check, with one regular expression instead of a Python loop over every
+    character (it was a tenth of the time of validating a large element)."""
+
+    def __call__(self, value: Any) -> None:
+        found = SURROGATE.search(str(value))
+        if found is not None:
+            message = self.message.format(code_point=ord(found.group()))
+            raise serializers.ValidationError(message, code=self.code)
+
+
+def fast_surrogate_check(field: serializers.CharField) -> None:
+    """Swap DRF's surrogate validator of a string field for :class:`NoSurrogates`."""
+    field.validators = [
+        NoSurrogates() if type(v) is ProhibitSurrogateCharactersValidator else v
+        for v in field.validators
+    ]
+
+
 class StrictCharField(serializers.CharField):
     """A string field that refuses numbers instead of turning them into strings."""
 
     default_error_messages = {"not_a_string": "Expected a string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        fast_surrogate_check(self)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

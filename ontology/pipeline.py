@@ -110,6 +110,9 @@ def write(
     """Guard, plan, check, record the intent, commit and announce one change of ``branch``."""
     guard(branch=branch, actor=actor, door=plan.door)
     store = get_store()
+    # Warm this process's caches at the current head before queueing for the lock: under
+    # it the head is this commit or one a few writes later, so little is left to read there.
+    catalogs(store).at(store.branch_head(branch))
     for attempt in range(MAX_ATTEMPTS):
         try:
             with store.write_lock(branch) as head:

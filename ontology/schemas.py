@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from oms_project.serializers import StrictCharField as Char
-from oms_project.serializers import StrictSerializer
+from oms_project.serializers import StrictSerializer, fast_surrogate_check
 from ontology.datatypes import data_type_errors
 
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}$")
@@ -31,12 +31,14 @@ MAX_ITEMS = 1000  # properties, parameters, rules ... per element
 
 def api_name_field(pattern: re.Pattern[str], what: str, **kwargs: Any) -> serializers.RegexField:
     style = "PascalCase" if pattern is PASCAL else "camelCase"
-    return serializers.RegexField(
+    field = serializers.RegexField(
         pattern,
         max_length=100,
         error_messages={"invalid": f"{what} must be {style}: letters and digits only."},
         **kwargs,
     )
+    fast_surrogate_check(field)
+    return field
 
 
 def bounded_list(child: serializers.Field, **kwargs: Any) -> serializers.ListField:
