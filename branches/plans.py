@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, cast
 from django.utils import timezone
 
 from branches import merge
+from branches.events import branch_event, proposal_event
 from branches.exceptions import (
     InvalidResolution,
     MergeConflict,
@@ -25,8 +26,9 @@ from branches.exceptions import (
     UnrelatedHistories,
 )
 from branches.models import Proposal
+from branches.selectors import valid_approvals
 from history.models import CommitProposal
-from history.services import audit_event_record, commit_proposals_record
+from history.services import commit_proposals_record
 from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.catalog import Catalog, catalogs
@@ -137,8 +139,6 @@ class ProposalMerge(BranchMerge):
     gate: bool = True  # False: a preview for the checks, which report the approvals apart
 
     def plan(self, before: Catalog) -> pipeline.Planned:
-        from branches.proposals import valid_approvals  # the gate's own rule
-
         if not self.gate:
             return super().plan(before)
         proposal = Proposal.objects.get(pk=self.proposal_id)
@@ -153,8 +153,6 @@ class ProposalMerge(BranchMerge):
         return super().plan(before)
 
     def record(self, written: pipeline.Written, actor: Principal) -> None:
-        from branches.proposals import proposal_event
-
         assert written.commit is not None
         proposal = Proposal.objects.get(pk=self.proposal_id)
         merged = Proposal.objects.filter(pk=self.proposal_id, state=Proposal.OPEN).update(
@@ -217,14 +215,6 @@ class BranchReset(pipeline.Plan):
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def branch_event(type_: str, branch: str, actor: Principal, **data: Any) -> None:
-    """Record a branch event in the audit outbox (in the caller's transaction)."""
-    audit_event_record(
-        type=type_, subject=f"branches/{branch}", actor=actor, branch=branch,
-        commit=str(data.get("commit") or data.get("head") or ""), data={"branch": branch, **data},
-    )  # fmt: skip
 
 
 ITEM = re.compile(r"\[id=([^\]]+)\]")

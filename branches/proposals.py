@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from branches import plans, selectors, services
+from branches.events import proposal_event
 from branches.exceptions import (
     MergeConflict,
     NothingToMerge,
@@ -22,9 +23,9 @@ from branches.exceptions import (
     ReviewRefused,
     UnrelatedHistories,
 )
-from branches.models import Proposal, ProposalEvent, Review
+from branches.models import Proposal, Review
 from branches.plans import Strategy
-from history.services import audit_event_record
+from branches.selectors import valid_approvals
 from integrations.user_service.principal import APPROVE, SYSTEM, Principal
 from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
 from ontology.storage import get_store
@@ -169,29 +170,6 @@ def approvals_dismiss(*, source: str, head: str) -> int:
     return dismissed
 
 
-def valid_approvals(proposal: Proposal, head: str, *, target_head: str) -> list[Review]:
-    """Approvals that count for merging ``head`` into ``target_head``.
-
-    One per reviewer, given at ``head``, not dismissed, not withdrawn by a later request for
-    changes, and from someone who authored neither the proposal nor any commit it brings
-    (the four-eyes rule, ``docs/branches.md``).
-    """
-    latest: dict[str, Review] = {}
-    for review in proposal.reviews.filter(dismissed=False, source_head=head).exclude(
-        verdict=Review.COMMENT
-    ):
-        latest[review.reviewer_id] = review
-    approvals = [
-        r
-        for r in latest.values()
-        if r.verdict == Review.APPROVE and r.reviewer_id != proposal.author_id
-    ]
-    if not approvals:
-        return []
-    authors = selectors.merged_authors(head=head, target_head=target_head)
-    return [r for r in approvals if r.reviewer not in authors]
-
-
 def proposal_checks(
     *, proposal: Proposal, resolutions: dict[str, Any] | None = None
 ) -> list[CheckResult]:
@@ -291,22 +269,6 @@ def _set_state(proposal: Proposal, state: str, action: str, actor: Principal) ->
 def _must_be_open(proposal: Proposal) -> None:
     if not proposal.is_open:
         raise ProposalNotOpen(f"Proposal #{proposal.pk} is {proposal.state}.")
-
-
-def proposal_event(
-    proposal: Proposal, action: str, actor: Principal, **detail: Any
-) -> ProposalEvent:
-    """Record a state change on the proposal and announce it (one transaction)."""
-    event = ProposalEvent.objects.create(
-        proposal=proposal, action=action, actor=actor.username, detail=detail
-    )
-    audit_event_record(
-        type=f"oms.proposal.{action}", subject=f"proposals/{proposal.pk}", actor=actor,
-        branch=proposal.target, commit=str(detail.get("commit", "")),
-        data={"proposal": proposal.pk, "source": proposal.source, "target": proposal.target,
-              "title": proposal.title, "state": proposal.state, **detail},
-    )  # fmt: skip
-    return event
 
 
 def check_dict(check: CheckResult) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from branches.exceptions import TooManyCommits
-from branches.models import BranchPolicy, Proposal, Release
+from branches.models import BranchPolicy, Proposal, Release, Review
 from ontology.storage import get_store
 from ontology.storage.base import Ref
 from ontology.storage.exceptions import RefNotFound
@@ -132,3 +132,26 @@ def tag_get(*, name: str) -> TagView:
 
 def _tag(ref: Ref, release: Release | None) -> TagView:
     return TagView(ref.name, ref.head, ref.created_at, ref.created_by, release)
+
+
+def valid_approvals(proposal: Proposal, head: str, *, target_head: str) -> list[Review]:
+    """Approvals that count for merging ``head`` into ``target_head``.
+
+    One per reviewer, given at ``head``, not dismissed, not withdrawn by a later request for
+    changes, and from someone who authored neither the proposal nor any commit it brings
+    (the four-eyes rule, ``docs/branches.md``).
+    """
+    latest: dict[str, Review] = {}
+    for review in proposal.reviews.filter(dismissed=False, source_head=head).exclude(
+        verdict=Review.COMMENT
+    ):
+        latest[review.reviewer_id] = review
+    approvals = [
+        r
+        for r in latest.values()
+        if r.verdict == Review.APPROVE and r.reviewer_id != proposal.author_id
+    ]
+    if not approvals:
+        return []
+    authors = merged_authors(head=head, target_head=target_head)
+    return [r for r in approvals if r.reviewer not in authors]

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from branches import merge, plans
+from branches.events import branch_event
 from branches.exceptions import BranchProtected
 from branches.models import BranchPolicy, Proposal
-from branches.plans import Strategy, branch_event
+from branches.plans import Strategy
 from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.kinds import KINDS

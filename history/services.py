@@ -27,22 +27,10 @@ logger = logging.getLogger("oms.audit")
 Pairs = list[tuple[dict[str, Any] | None, dict[str, Any] | None]]
 
 
-def audit_event_record(
-    *,
-    type: str,
-    subject: str,
-    actor: Any,
-    data: dict[str, Any],
-    branch: str = "",
-    commit: str = "",
-    event_id: uuid.UUID | None = None,
-) -> AuditEvent:
-    """Write one event into the outbox, in the caller's transaction; delivery follows commit."""
-    event = audit_event(
-        type=type, subject=subject, actor=actor, data=data, branch=branch, commit=commit,
-        event_id=event_id,
-    )  # fmt: skip
-    return audit_events_record([event])[0]
+def audit_event_record(**fields: Any) -> AuditEvent:
+    """Write one event (the fields of :func:`audit_event`) into the outbox, in the caller's
+    transaction; delivery follows commit."""
+    return audit_events_record([audit_event(**fields)])[0]
 
 
 def audit_event(

@@ -309,7 +309,7 @@ class ElementsImport(pipeline.Plan):
         operations = _plan(before, self.incoming, self.mode, report)
         if not operations:
             raise _Unchanged
-        self.edits = ElementEdits(operations, door="import")
+        self.edits = ElementEdits(operations)  # planned here, inside this import's door
         return self.edits.plan(before)
 
     def locate(self, problem: dict[str, Any], doc_id: str) -> dict[str, Any]:

@@ -59,10 +59,9 @@ def elements_commit(
     message: str,
     expected_head: str | None = None,
     dry_run: bool = False,
-    door: pipeline.Door = "edit",
 ) -> CommitResult:
     """Apply element operations to ``branch`` as one checked, atomic commit."""
-    plan = ElementEdits(operations, door=door)
+    plan = ElementEdits(operations)
     written = pipeline.write(
         branch=branch, plan=plan, actor=actor, message=message, expected_head=expected_head,
         dry_run=dry_run,
@@ -75,7 +74,7 @@ class ElementEdits(pipeline.Plan):
 
     door: ClassVar[pipeline.Door] = "edit"
 
-    def __init__(self, operations: Sequence[Operation], *, door: pipeline.Door = "edit") -> None:
+    def __init__(self, operations: Sequence[Operation]) -> None:
         if not operations:
             raise InvalidChange("A commit needs at least one change.")
         for operation in operations:
@@ -87,7 +86,6 @@ class ElementEdits(pipeline.Plan):
                     errors=[{"path": operation.path, "code": "invalid",
                              "message": "Expected an object."}],
                 )  # fmt: skip
-        self.door = door  # type: ignore[misc]  # imports enter by their own door
         self.operations = list(operations)
         # Whole bodies fail fast, before the lock; patches are checked once applied.
         self.bodies = [
