@@ -4,7 +4,8 @@
 
 1. **guard** — the branch policy lets this actor through this door (``OMS_WRITE_GUARD``);
 2. **plan** — under the branch lock, against the locked head, the typed plan derives the
-   documents to put and delete (or the commit to reset to);
+   documents to put and delete (or the commit to reset to); a dry run plans at the
+   current head without the lock and stops after step 4;
 3. **schema** — every document written passes its kind's schema, whatever produced it;
 4. **integrity** — the planned result passes integrity, referrers judged after the change;
 5. **intent** — a store outside the database transaction gets the write recorded first;
@@ -23,8 +24,8 @@ import abc
 import random
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar, Literal, TypeVar
@@ -115,7 +116,7 @@ def write(
     catalogs(store).at(store.branch_head(branch))
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with store.write_lock(branch) as head:
+            with _locked_head(store, branch, dry_run) as head:
                 _expect(branch, head, expected_head)
                 before = catalogs(store).at(head)
                 planned = plan.plan(before)
@@ -187,6 +188,17 @@ def _guard() -> Callable[..., None]:
         raise ImproperlyConfigured("OMS_WRITE_GUARD must name the branch-policy guard.")
     guard: Callable[..., None] = import_string(path)
     return guard
+
+
+@contextmanager
+def _locked_head(store: VersionedStore, branch: str, dry_run: bool) -> Iterator[str]:
+    """The branch head, held under the branch lock for a write; a dry run (a preview, a
+    proposal's checks on a GET) reads the head without queueing behind writers."""
+    if dry_run:
+        yield store.branch_head(branch)
+        return
+    with store.write_lock(branch) as head:
+        yield head
 
 
 def _store_transaction(store: VersionedStore) -> AbstractContextManager[object]:
