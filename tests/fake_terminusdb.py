@@ -12,7 +12,10 @@ and of what the fake leaves out is in ``docs/terminusdb.md``). It is a real HTTP
     with FakeTerminusDB() as server:
         store = TerminusDBStore(url=server.url, db="oms_test")
 
-Knobs for tests: :meth:`FakeTerminusDB.fail_next` (answer server errors),
+Knobs for tests: ``FakeTerminusDB(retrying=True)`` (a WOQL write's data-version check and
+its transaction are not atomic, as on the real server), :meth:`FakeTerminusDB.race_next_write`
+(a concurrent commit lands during the next write), :meth:`FakeTerminusDB.fail_next` (answer
+server errors),
 :meth:`FakeTerminusDB.delay_next` (answer slowly, for timeouts), :meth:`FakeTerminusDB.stop`
 (the server goes away) and :attr:`FakeTerminusDB.requests` (what the server was sent).
 """
@@ -172,8 +175,12 @@ class Reply:
 class FakeTerminusDB:
     """A TerminusDB server in-process: any number of teams and databases, thread-safe."""
 
-    def __init__(self, *, users: Mapping[str, str] | None = None) -> None:
+    def __init__(self, *, users: Mapping[str, str] | None = None, retrying: bool = False) -> None:
         self.users = dict(users or {"admin": "root"})
+        #: Check a WOQL write's data version, then let other requests in before running its
+        #: transaction on the head as it is then: the real server's non-atomic check and
+        #: transaction retry (query_response.pl:40-41, database.pl:245-264).
+        self.retrying = retrying
         self.teams = set(self.users)
         self.databases: dict[tuple[str, str], Database] = {}
         #: (method, path, lower-cased headers) of every request, oldest first.
@@ -182,6 +189,7 @@ class FakeTerminusDB:
         self._lock = threading.RLock()
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
+        self._races: deque[Callable[[Database, str], None]] = deque()
         self._server: ThreadingHTTPServer | None = None
         self._routes: dict[str, Callable[[Request, list[str]], Reply]] = {
             "info": self._info,
@@ -232,6 +240,27 @@ class FakeTerminusDB:
         """Wait ``seconds`` before answering each of the next ``n`` requests."""
         with self._lock:
             self._delays.extend([seconds] * n)
+
+    def race_next_write(self, commit: Callable[[dict[str, Json]], None]) -> None:
+        """Let a concurrent commit land while the next WOQL write runs.
+
+        After that write's data-version check, ``commit`` edits a copy of the branch's
+        instance graph (short id -> stored document) and the fake commits it, as another
+        writer whose commit won would; then the write's transaction runs on that new head,
+        not comparing the data version again, and answers ``transaction_retry_count: 1``:
+        what TerminusDB does when ``nb_set_head`` meets a concurrent commit
+        (src/core/transaction/database.pl:245-264, src/library/terminus_store.pl:193-197).
+        """
+        with self._lock:
+            self._races.append(lambda database, branch: self._race(database, branch, commit))
+
+    def _race(
+        self, database: Database, branch: str, commit: Callable[[dict[str, Json]], None]
+    ) -> None:
+        schema, instance = self._head_graphs(database, branch)
+        changed = copy.deepcopy(dict(instance))
+        commit(changed)
+        self._commit_to(database, branch, "racer", "A concurrent commit", schema, changed)
 
     def add_team(self, name: str) -> None:
         """Create an organization (a team) in which databases may be created."""
@@ -465,7 +494,7 @@ class FakeTerminusDB:
         for raw_id in ids:
             doc_id = _short_id(str(raw_id))
             if doc_id not in target:
-                raise _document_not_found(kind, doc_id)
+                raise _document_not_found(kind, DATA_BASE + doc_id)  # document-delete.js:46-49
             del target[doc_id]
         graphs = (target, instance) if graph_type == "schema" else (schema, target)
         version = self._commit_to(database, resource.name, author, message, *graphs)
@@ -474,16 +503,42 @@ class FakeTerminusDB:
     # -- /api/woql -------------------------------------------------------------------------
 
     def _woql(self, request: Request, rest: list[str]) -> Reply:
+        """A WOQL query as TerminusDB runs one that writes (src/core/query/query_response.pl).
+
+        The data version is compared once, before the transaction (query_response.pl:40-41).
+        The steps run as one conjunction: a ``Triple`` that matches nothing leaves the query
+        without a solution, so no write runs and no commit is made (the writes are frozen
+        until the whole query succeeded, woql_compile.pl:2145-2184; validate.pl:309-337):
+        the answer is 200 with no bindings and the old head as the data version. With
+        :meth:`FakeTerminusDB.race_next_write`, a concurrent commit lands after the check and
+        the transaction is re-run on the new head without comparing again, as
+        ``retry_transaction`` does (src/core/transaction/database.pl:245-264).
+        """
         kind = "api:WoqlErrorResponse"
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("query"), dict):
             raise _error(kind, "MissingParameter", "Missing parameter: query", parameter="query")
         resource, database = self._writable(rest, kind)
-        schema, instance = self._head_graphs(database, resource.name)
         self._check_requested_version(request, _branch_version(database, resource.name))
+        checked_head = database.branches.get(resource.name)
+        if self._races:
+            self._races.popleft()(database, resource.name)
+        elif self.retrying:
+            # The real server checks the version, then opens the transaction: another
+            # request may commit in between (the lock is this fake's whole-server lock).
+            self._lock.release()
+            try:
+                time.sleep(0.02)
+            finally:
+                self._lock.acquire()
+        retries = int(database.branches.get(resource.name) != checked_head)
+        schema, instance = self._head_graphs(database, resource.name)
         target = dict(instance)
-        for step in _woql_steps(body["query"]):
-            self._woql_step(step, target, schema, kind)
+        solved = all(
+            self._woql_step(step, target, schema, kind) for step in _woql_steps(body["query"])
+        )
+        if not solved:
+            target = dict(instance)
         inserts, deletes = _triple_counts(instance, target)
         commit_info = body.get("commit_info") or {}
         author = str(commit_info.get("author", ""))
@@ -493,32 +548,42 @@ class FakeTerminusDB:
             "@type": "api:WoqlResponse",
             "api:status": "api:success",
             "api:variable_names": [],
-            "bindings": [{}],
+            "bindings": [{}] if solved else [],
             "deletes": deletes,
             "inserts": inserts,
-            "transaction_retry_count": 0,
+            "transaction_retry_count": retries,
         }
         return Reply(200, response, {VERSION_HEADER: version})
 
     def _woql_step(
         self, step: Json, target: dict[str, Json], schema: Mapping[str, Json], kind: str
-    ) -> None:
+    ) -> bool:
+        """Apply one step to ``target``; False when it has no solution (a Triple that does
+        not match), which ends the conjunction with nothing written."""
         operation = step.get("@type") if isinstance(step, dict) else None
+        if operation == "Triple":
+            return _triple_matches(step, target, kind)
         if operation in ("InsertDocument", "UpdateDocument"):
             document = _woql_value(step.get("document"), kind)
             if not isinstance(document, dict):
                 raise _woql_syntax(kind, step)
             doc_id = self._prepare(document, "instance", schema, kind)
             if operation == "InsertDocument" and doc_id in target:
+                # insert_document/9 (src/core/document/json.pl:3356-3363): api_error.pl:1578
                 raise _already_exists(kind, doc_id, document)
+            if operation == "UpdateDocument" and doc_id not in target:
+                # UpdateDocument is replace_document/3 with Create=false (json_woql.pl:551-566,
+                # json.pl:3429-3482): a missing id is an error, never a create.
+                raise _document_not_found(kind, DATA_BASE + doc_id, document=document)
             target[doc_id] = _stored(document, doc_id)
         elif operation == "DeleteDocument":
             doc_id = _short_id(str((step.get("identifier") or {}).get("node", "")))
             if doc_id not in target:
-                raise _document_not_found(kind, doc_id)
+                raise _document_not_found(kind, DATA_BASE + doc_id)
             del target[doc_id]
         else:
             raise _woql_syntax(kind, step)
+        return True
 
     # -- /api/branch -----------------------------------------------------------------------
 
@@ -665,8 +730,17 @@ class FakeTerminusDB:
             raise _error(kind, "MissingParameter", "Missing parameter: id", parameter="id")
         doc_id = _short_id(request.query["id"])
         head = self._resource_commit(database, resource, kind, "api:failure")
+        # walk_history_ (src/core/document/history.pl:232-253): ``start`` skips commits of
+        # the walk, touched or not; ``count`` (default: all) limits the entries answered.
+        start, count = _paging(request, kind)
         entries = []
-        for commit_id in _first_parent_chain(database, head.id if head else None):
+        for walked, commit_id in enumerate(
+            _first_parent_chain(database, head.id if head else None)
+        ):
+            if count >= 0 and len(entries) >= count:
+                break
+            if walked < start:
+                continue
             commit = database.commits[commit_id]
             parent = database.commits[commit.parent] if commit.parent else None
             if commit.instance.get(doc_id) != (parent.instance.get(doc_id) if parent else None):
@@ -679,7 +753,7 @@ class FakeTerminusDB:
                         "user": f"terminusdb://system/data/User/{request.user}",
                     }
                 )
-        return Reply(200, _page(request, kind, entries))
+        return Reply(200, entries)
 
     # -- /api/diff -------------------------------------------------------------------------
 
@@ -920,7 +994,7 @@ def _already_exists(kind: str, doc_id: str, document: Json) -> ApiError:
 
 def _woql_syntax(kind: str, step: Json) -> ApiError:
     message = (
-        "Unknown syntax error in WOQL (this fake answers only And, InsertDocument, "
+        "Unknown syntax error in WOQL (this fake answers only And, Triple, InsertDocument, "
         "UpdateDocument and DeleteDocument)"
     )
     return _error(kind, "WOQLSyntaxError", message, error_term=json.dumps(step))
@@ -1091,8 +1165,8 @@ def _first_parent_chain(database: Database, head: str | None) -> list[str]:
     return chain
 
 
-def _page(request: Request, kind: str, items: list[Json]) -> list[Json]:
-    """``start``/``count`` paging (count -1, the default, means all)."""
+def _paging(request: Request, kind: str) -> tuple[int, int]:
+    """``start`` and ``count`` (count -1, the default, means all)."""
     values = []
     for name, default in (("start", 0), ("count", -1)):
         raw = request.query.get(name)
@@ -1108,7 +1182,12 @@ def _page(request: Request, kind: str, items: list[Json]) -> list[Json]:
                 expected_type="integer",
                 value=raw,
             ) from None
-    start, count = values
+    return values[0], values[1]
+
+
+def _page(request: Request, kind: str, items: list[Json]) -> list[Json]:
+    """``start``/``count`` paging of a list (the log: log.js:88-107)."""
+    start, count = _paging(request, kind)
     return items[start:] if count < 0 else items[start : start + count]
 
 
@@ -1202,12 +1281,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-def _document_not_found(kind: str, doc_id: str) -> ApiError:
-    """The server's answer for a document id that is not in the graph."""
+def _document_not_found(kind: str, doc_id: str, **extra: Json) -> ApiError:
+    """The server's answer for a document id that is not in the graph (api_error.pl:236-254:
+    404, ``api:document_id`` and, for a replace, ``api:document``)."""
     return _error(
         kind,
         "DocumentNotFound",
         f"Document not found: {doc_id!r}",
         "api:not_found",
         document_id=doc_id,
+        **extra,
     )
+
+
+def _triple_matches(step: Json, graph: Mapping[str, Json], kind: str) -> bool:
+    """Whether a ``Triple`` of a node, a property and a literal holds in ``graph``: the
+    subject resolves against ``@base``, the predicate against ``@schema``
+    (woql_compile.pl:260-267, 332-338)."""
+    subject = (step.get("subject") or {}).get("node")
+    predicate = (step.get("predicate") or {}).get("node")
+    if not isinstance(subject, str) or not isinstance(predicate, str):
+        raise _woql_syntax(kind, step)
+    value = _woql_value(step.get("object"), kind)
+    document = graph.get(_short_id(subject))
+    return isinstance(document, dict) and document.get(predicate.removeprefix("@schema:")) == value

@@ -85,3 +85,16 @@ class InvalidCursor(StoreError):
     status = 400
     code = "invalid_cursor"
     title = "Invalid cursor"
+
+
+class WriteRaced(StoreError):
+    """The store committed a write on another head than the one it was planned on.
+
+    Raised by a backend that can only detect this afterwards (TerminusDB re-runs a
+    transaction on a newer head); the write is in the store, unannounced, until the history
+    sweep finds it by its intent.
+    """
+
+    status = 409
+    code = "write_raced"
+    title = "Write raced"

@@ -1,8 +1,10 @@
 """The ``store`` fixture: one fresh, initialised store per test, for every backend.
 
 Backends: ``sql`` on SQLite (the default database), ``sql`` on PostgreSQL (the
-``postgres`` alias) and ``terminusdb`` on the in-test fake server (or a real server when
-``TERMINUSDB_URL`` is set).
+``postgres`` alias), ``terminusdb`` on the in-test fake server (or a real server when
+``TERMINUSDB_URL`` is set), and ``terminusdb-retrying`` on a fake whose WOQL writes check
+the data version and run the transaction non-atomically, re-running it on a newer head as
+the real server does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.conf import settings
 from ontology.storage.base import VersionedStore
 from ontology.storage.sql import SQLStore
 
-BACKENDS = ["sql-sqlite", "sql-postgres", "terminusdb"]
+BACKENDS = ["sql-sqlite", "sql-postgres", "terminusdb", "terminusdb-retrying"]
 STORE_DATABASES = [alias for alias in ("default", "postgres") if alias in settings.DATABASES]
 
 
@@ -27,9 +29,22 @@ def terminusdb_url() -> Iterator[str]:
     if os.environ.get("TERMINUSDB_URL"):
         yield os.environ["TERMINUSDB_URL"]
         return
+    yield from _fake(retrying=False)
+
+
+@pytest.fixture(scope="session")
+def retrying_terminusdb_url() -> Iterator[str]:
+    """The real server at TERMINUSDB_URL, or the fake that re-runs transactions like it."""
+    if os.environ.get("TERMINUSDB_URL"):
+        yield os.environ["TERMINUSDB_URL"]
+        return
+    yield from _fake(retrying=True)
+
+
+def _fake(*, retrying: bool) -> Iterator[str]:
     from tests.fake_terminusdb import FakeTerminusDB
 
-    server = FakeTerminusDB().start()
+    server = FakeTerminusDB(retrying=retrying).start()
     try:
         yield server.url
     finally:
@@ -44,7 +59,8 @@ def make_store(request: pytest.FixtureRequest, backend: str) -> VersionedStore:
         return SQLStore("test", using=request.getfixturevalue("postgres_alias"))
     from ontology.storage.terminusdb import TerminusDBStore
 
-    url = request.getfixturevalue("terminusdb_url")
+    fixture = "retrying_terminusdb_url" if backend.endswith("-retrying") else "terminusdb_url"
+    url = request.getfixturevalue(fixture)
     return TerminusDBStore("test", url=url, db=f"oms_{uuid.uuid4().hex[:12]}")
 
 

@@ -37,6 +37,7 @@ from ontology.storage.exceptions import (
     RefExists,
     RefNotFound,
     StoreUnavailable,
+    WriteRaced,
 )
 from ontology.storage.terminusdb import cursors, diffs, layout
 from ontology.storage.terminusdb.graph import CommitGraph
@@ -47,7 +48,6 @@ from ontology.storage.terminusdb.transport import TerminusError, Transport
 
 COMMIT_ID_RE = re.compile(r"^[a-z0-9]{8,64}$")
 MAX_CAS_ATTEMPTS = 50
-HISTORY_PAGE = 100
 CACHE_SIZE = 20000
 ABSENT = ""  # cached "no such document here" (a stored body is never empty)
 
@@ -82,6 +82,7 @@ class TerminusDBStore(VersionedStore):
         self.graph = CommitGraph(self._fetch_chain, CACHE_SIZE)
         self._bodies: LRU[tuple[str, str], str] = LRU(CACHE_SIZE)
         self._snapshots: LRU[str, dict[str, str]] = LRU(16)
+        self._stamps: LRU[str, str] = LRU(CACHE_SIZE)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -232,36 +233,73 @@ class TerminusDBStore(VersionedStore):
         expected_head: str | None = None,
         merge_parent: str | None = None,
     ) -> CommitInfo:
+        """One WOQL transaction, guarded by the stamp it rewrites (see ``docs/terminusdb.md``).
+
+        The real server compares the data-version header once, before the transaction, and
+        re-runs a transaction that met a concurrent commit on the new head without comparing
+        again. So the query itself carries the check: it matches the ``OmsStamp`` nonce of
+        the head it was planned on, which every OMS commit rewrites. Re-run on another head,
+        the query has no solution and writes nothing; a document that appeared or vanished
+        meanwhile makes the insert or update fail. Both are a lost race: plan again, or
+        ``HeadMoved`` for a caller that pinned the head.
+        """
         base.validate_ref_name(branch)
         checked = base.validate_changes(changes, allow_empty=merge_parent is not None)
         merge_id = self.resolve(merge_parent) if merge_parent is not None else None
-        query = _write_query(checked)
         text = encode_message(message, merge_id)
+        encoded = layout.encode_branch(branch)
         for attempt in range(MAX_CAS_ATTEMPTS):
-            head = self._branch_head(layout.encode_branch(branch))
+            head = self._branch_head(encoded)
             if head is None:
                 raise RefNotFound(f"No branch named {branch!r}.")
             if expected_head is not None and head != expected_head:
                 raise HeadMoved(f"Branch {branch!r} is at {head}, not {expected_head}.")
             self._check_deletes(head, checked)
+            nonce = uuid.uuid4().hex
+            query = _write_query(checked, self._present(head, checked), self._stamp_at(head), nonce)
             try:
-                version = self.transport.woql_write(
-                    query,
-                    branch=layout.encode_branch(branch),
-                    author=author,
-                    message=text,
-                    version=f"branch:{head}",
+                answer = self.transport.woql_write(
+                    query, branch=encoded, author=author, message=text, version=f"branch:{head}"
                 )
             except TerminusError as exc:
                 if exc.error_type == UNRESOLVABLE:
                     raise RefNotFound(f"No branch named {branch!r}.") from None
-                _unless(exc, "api:DataVersionMismatch")
+                _unless(exc, "api:DataVersionMismatch", ID_TAKEN, NOT_FOUND)
+                answer = None
+            if answer is None or not answer.solutions:
+                # Someone else's commit came first (before the request, or during it and the
+                # server re-ran ours on top of it, where its guard no longer matched).
                 if expected_head is not None:
-                    raise HeadMoved(f"Branch {branch!r} moved past {expected_head}.") from None
+                    raise HeadMoved(f"Branch {branch!r} moved past {expected_head}.")
                 _back_off(attempt)
                 continue
-            return self.graph.get(version.partition(":")[2], prefetch=1)
+            commit = self.graph.get(answer.version.partition(":")[2], prefetch=1)
+            if commit.parents[:1] != (head,):
+                raise WriteRaced(
+                    f"TerminusDB committed {commit.id} on {commit.parents[:1]}, not on {head} "
+                    f"(transaction retried {answer.retries} time(s)); the history sweep "
+                    "reconciles it."
+                )
+            self._stamps.put(commit.id, nonce)
+            return commit
         raise StoreUnavailable(f"Branch {branch!r} is too contended; try again.")
+
+    def _present(self, head: str, changes: list[Change]) -> set[str]:
+        """The ids of the documents put that exist at ``head`` (replaced, not inserted)."""
+        return {c.doc_id for c in changes if isinstance(c, Put) and self._body_at(head, c.doc_id)}
+
+    def _stamp_at(self, commit_id: str) -> str | None:
+        """The ``OmsStamp`` nonce at a commit (None before the first OMS commit)."""
+        cached = self._stamps.get(commit_id)
+        if cached is None:
+            try:
+                stamp = self.transport.get_document(layout.STAMP_ID, commit=commit_id)
+                cached = str(stamp["nonce"])
+            except TerminusError as exc:
+                _unless(exc, NOT_FOUND)
+                cached = ABSENT
+            self._stamps.put(commit_id, cached)
+        return cached or None
 
     def _check_deletes(self, head: str, changes: list[Change]) -> None:
         for change in changes:
@@ -353,20 +391,17 @@ class TerminusDBStore(VersionedStore):
         head = self._branch_head(encoded)
         if head is None:
             return {}
-        iri = layout.document_iri(doc_id)
-        touched: set[str] = set()
-        start = 0
-        while True:
-            entries = self.transport.history(encoded, iri, start=start, count=HISTORY_PAGE)
-            touched.update(str(entry["identifier"]) for entry in entries)
-            if len(entries) < HISTORY_PAGE:
-                break
-            start += HISTORY_PAGE
+        chain = self.graph.first_parent_chain(head)
+        # One request: the server's ``start`` skips commits of its walk while ``count``
+        # limits the entries (history.pl walk_history_), so a page's end is not the next
+        # page's start; the chain's length bounds the entries.
+        entries = self.transport.history(
+            encoded, layout.document_iri(doc_id), start=0, count=len(chain)
+        )
+        touched = {str(entry["identifier"]) for entry in entries}
         if self._branch_head(encoded) != head:
             return {}
-        return {
-            commit_id: commit_id in touched for commit_id in self.graph.first_parent_chain(head)
-        }
+        return {commit_id: commit_id in touched for commit_id in chain}
 
     # -- internals -------------------------------------------------------------------------
 
@@ -480,15 +515,30 @@ class TerminusDBStore(VersionedStore):
         return ids
 
 
-def _write_query(changes: list[Change]) -> dict[str, Any]:
-    """One WOQL transaction: every put and delete, and a new stamp so that something changes."""
-    steps = [
-        WOQLQuery().update_document(Doc(layout.to_terminus(change.document)))
-        if isinstance(change, Put)
-        else WOQLQuery().delete_document(layout.document_iri(change.doc_id))
-        for change in changes
-    ]
-    steps.append(WOQLQuery().update_document(Doc(layout.stamp(uuid.uuid4().hex))))
+def _write_query(
+    changes: list[Change], present: set[str], stamp: str | None, nonce: str
+) -> dict[str, Any]:
+    """One WOQL transaction: the guard, every put and delete, and the new stamp.
+
+    The guard matches the stamp nonce of the planned-on head; before the first OMS commit
+    there is no stamp, and inserting it fails if another writer inserted it first.
+    """
+    steps = []
+    if stamp is not None:
+        steps.append(WOQLQuery().triple(layout.STAMP_ID, "nonce", WOQLQuery().string(stamp)))
+    for change in changes:
+        if not isinstance(change, Put):
+            steps.append(WOQLQuery().delete_document(layout.document_iri(change.doc_id)))
+        elif change.doc_id in present:
+            steps.append(WOQLQuery().update_document(Doc(layout.to_terminus(change.document))))
+        else:
+            steps.append(WOQLQuery().insert_document(Doc(layout.to_terminus(change.document))))
+    new_stamp = Doc(layout.stamp(nonce))
+    steps.append(
+        WOQLQuery().update_document(new_stamp)
+        if stamp is not None
+        else WOQLQuery().insert_document(new_stamp)
+    )
     return WOQLQuery().woql_and(*steps).to_dict()
 
 
@@ -498,9 +548,9 @@ def _tag_ref(document: dict[str, Any]) -> Ref:
     return Ref(str(document["name"]), "tag", str(document["commit"]), created_at, created_by)
 
 
-def _unless(exc: TerminusError, error_type: str) -> None:
-    """Re-raise ``exc`` unless TerminusDB said ``error_type`` (an expected answer)."""
-    if exc.error_type != error_type:
+def _unless(exc: TerminusError, *error_types: str) -> None:
+    """Re-raise ``exc`` unless TerminusDB said one of ``error_types`` (expected answers)."""
+    if exc.error_type not in error_types:
         raise exc
 
 

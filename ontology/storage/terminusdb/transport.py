@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -39,6 +40,17 @@ class TerminusError(StoreError):
         self.http_status = status
         self.error_type = error_type
         self.body = body
+
+
+@dataclass(frozen=True)
+class WoqlAnswer:
+    """How a WOQL write went: the branch's data version after it, how many solutions the
+    query had (none: nothing was written and no commit made) and how many times the server
+    re-ran the transaction on a newer head (``transaction_retry_count``)."""
+
+    version: str
+    solutions: int
+    retries: int
 
 
 class AccessDenied(StoreUnavailable):
@@ -222,14 +234,15 @@ class Transport:
 
     def woql_write(
         self, query: dict[str, Any], *, branch: str, author: str, message: str, version: str
-    ) -> str:
-        """``POST /api/woql/...`` as one commit, compare-and-swap on ``version``.
+    ) -> WoqlAnswer:
+        """``POST /api/woql/...`` as one commit, sent with ``version`` as its data version.
 
         Sent with ``requests``: the client's ``query`` cannot set the commit's author and,
         for a query that writes, drops the ``TerminusDB-Data-Version`` answer that names the
-        new commit.
+        new commit. The server compares ``version`` once, before the transaction; the answer
+        says how the transaction went (see :class:`WoqlAnswer`).
         """
-        return self._write(
+        version, body = self._request(
             "POST",
             f"woql/{self.team}/{self.db}/local/branch/{branch}",
             json_body={
@@ -238,6 +251,13 @@ class Transport:
                 "all_witnesses": False,
             },
             version=version,
+        )
+        answer = body if isinstance(body, dict) else {}
+        bindings = answer.get("bindings")
+        return WoqlAnswer(
+            version=version,
+            solutions=len(bindings) if isinstance(bindings, list) else 0,
+            retries=int(answer.get("transaction_retry_count") or 0),
         )
 
     # -- plumbing --------------------------------------------------------------------------
@@ -273,11 +293,24 @@ class Transport:
         params: dict[str, str] | None = None,
         version: str | None = None,
     ) -> str:
+        """A write request; the data version it answers."""
+        return self._request(method, path, json_body=json_body, params=params, version=version)[0]
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any,
+        params: dict[str, str] | None = None,
+        version: str | None = None,
+    ) -> tuple[str, Any]:
+        """A write request; the data version it answers and its JSON body."""
         headers = {"User-Agent": USER_AGENT}
         if version is not None:
             headers[VERSION_HEADER] = version
 
-        def send() -> str:
+        def send() -> tuple[str, Any]:
             response = requests.request(
                 method,
                 f"{self.url}/api/{path}",
@@ -292,7 +325,7 @@ class Transport:
             new_version = response.headers.get(VERSION_HEADER)
             if not new_version:
                 raise StoreUnavailable(f"TerminusDB answered {path} without a data version.")
-            return new_version
+            return new_version, _json_or_text(response)
 
         return self._call(send)
 
