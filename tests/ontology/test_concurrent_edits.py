@@ -7,12 +7,14 @@ its ref row, and a merge patch is applied to the element as it is under that loc
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 
 import pytest
 from django.db import connections
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from integrations.user_service.principal import SYSTEM
 from ontology.services import Operation, elements_commit
@@ -95,41 +97,52 @@ def test_concurrent_patches_of_different_fields_keep_every_field(dev_on_postgres
 
 # -- many kinds of writer at once -------------------------------------------------------------
 
-# One round: each writer touches its own element (or its own field of the shared one), so
-# that every acknowledged change must be visible afterwards.
 WRITER = st.sampled_from(["patch", "put", "batch", "merge"])
 
 
-@settings(
-    max_examples=5, deadline=None, derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)  # fmt: skip
-@given(rounds=st.lists(st.lists(WRITER, min_size=2, max_size=4), min_size=1, max_size=3))
-def test_concurrent_patch_put_batch_and_merge_keep_every_acknowledged_change(
-    dev_on_postgres, rounds
-):
-    store = get_store()
-    for name in [b.name for b in store.branches()]:
-        if name not in ("main", "dev"):
-            store.delete_branch(name)
-    tag = len(store.log("dev", limit=1000).commits)  # unique names per example
-    expected: dict[tuple[str, str], str] = {}  # (element apiName, field) -> value
-    for number, writers in enumerate(rounds):
-        shared = f"S{tag}r{number}"  # the patches of a round share one element
+class ConcurrentWriters(RuleBasedStateMachine):
+    """Rounds of writers released together through different doors (merge patches of one
+    shared element's fields, PUTs, batch commits, merges of side branches); after every
+    round, every change that was acknowledged is on the branch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tag = uuid.uuid4().hex[:8].upper()  # the database outlives one example
+        self.rounds = 0
+        self.expected: dict[tuple[str, str], str] = {}  # (apiName, field) -> value
+
+    @rule(writers=st.lists(WRITER, min_size=2, max_size=4))
+    def a_round_of_concurrent_writers(self, writers: list[str]) -> None:
+        number, self.rounds = self.rounds, self.rounds + 1
+        shared = f"S{self.tag}r{number}"  # the patches of a round share one element
         seed(shared)
         jobs = []
         for slot, kind in enumerate(writers):
-            name = shared if kind == "patch" else f"T{tag}r{number}w{slot}"
+            name = shared if kind == "patch" else f"T{self.tag}r{number}w{slot}"
             field = FIELDS[slot] if kind == "patch" else "description"
             text = value(field, number, slot)
             if name != shared:
                 seed(name)
-            jobs.append(_job(kind, name, field, text, f"side{tag}x{number}x{slot}"))
-            expected[(name, field)] = text
+            side = f"side{self.tag}x{number}x{slot}".lower()
+            jobs.append(_job(kind, name, field, text, side))
+            self.expected[(name, field)] = text
         assert in_threads(jobs) == []
-    for (name, field), text in expected.items():
-        document = next(d for d in store.list("dev", kind="object-types") if d["apiName"] == name)
-        assert document[field] == text, (name, field)
+
+    @invariant()
+    def every_acknowledged_change_is_kept(self) -> None:
+        documents = {d["apiName"]: d for d in get_store().list("dev", kind="object-types")}
+        for (name, field), text in self.expected.items():
+            assert documents[name][field] == text, (name, field)
+
+
+def test_concurrent_patch_put_batch_and_merge_keep_every_acknowledged_change(dev_on_postgres):
+    run_state_machine_as_test(
+        ConcurrentWriters,
+        settings=settings(
+            max_examples=4, stateful_step_count=3, deadline=None, derandomize=True,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        ),
+    )  # fmt: skip
 
 
 def seed(name: str) -> None:
