@@ -225,12 +225,13 @@ class Transport:
         Sent with ``requests``: the client's ``insert_document`` records the connected user
         as the commit's author and drops the ``TerminusDB-Data-Version`` answer.
         """
-        return self._write(
+        version, _ = self._request(
             "POST",
             f"document/{self.team}/{self.db}/local/branch/{branch}",
             params={"graph_type": "schema", "author": author, "message": message},
             json_body=classes,
         )
+        return version
 
     def woql_write(
         self, query: dict[str, Any], *, branch: str, author: str, message: str, version: str
@@ -283,18 +284,6 @@ class Transport:
             yield client
         finally:
             client.ref = None
-
-    def _write(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any,
-        params: dict[str, str] | None = None,
-        version: str | None = None,
-    ) -> str:
-        """A write request; the data version it answers."""
-        return self._request(method, path, json_body=json_body, params=params, version=version)[0]
 
     def _request(
         self,
