@@ -139,8 +139,14 @@ def test_protected_main_refuses_direct_writes_from_every_door(curator, admin, ma
         curator.post("/api/v1/branches/main/rebase/", {"onto": "feature"}, format="json"),
         admin.post("/api/v1/branches/main/reset/", {"to": "feature"}, format="json"),
         admin.delete("/api/v1/branches/main/"),
+        curator.post("/api/v1/branches/main/import/", {"format": "oms-bundle", "formatVersion": 1,
+                     "elements": [{"kind": "groups", "apiName": "G"}]}, format="json"),
+        curator.post("/api/v1/branches/main/revert/", {"commit": main_before}, format="json"),
+        admin.post("/api/v1/tags/", {"name": "t1", "target": "main"}, format="json"),
     ]  # fmt: skip
-    assert [r.status_code for r in refused] == [423] * len(refused), [r.json() for r in refused]
+    *doors, tag = refused
+    assert [r.status_code for r in doors] == [423] * len(doors), [r.json() for r in doors]
+    assert tag.status_code == 201  # a tag changes no content: the tag-create door stays open
     assert head("main") == main_before
 
 
