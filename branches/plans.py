@@ -93,7 +93,6 @@ class BranchMerge(ThreeWay):
     source_head: str = ""
     strategy: Strategy = "merge"
     base: str = ""  # the merge base used (set when planned)
-    rebase: bool = False
 
     def plan(self, before: Catalog) -> pipeline.Planned:
         self.base = get_store().merge_base(self.source_head, before.commit) or ""
@@ -154,14 +153,13 @@ class ProposalMerge(BranchMerge):
 
     def record(self, written: pipeline.Written, actor: Principal) -> None:
         assert written.commit is not None
-        proposal = Proposal.objects.get(pk=self.proposal_id)
         merged = Proposal.objects.filter(pk=self.proposal_id, state=Proposal.OPEN).update(
             state=Proposal.MERGED, merged_commit=written.commit.id, merged_by=actor.username,
             merged_at=timezone.now(), updated_at=timezone.now(),
         )  # fmt: skip
         if not merged:  # another merge of this proposal won the race: roll this one back
             raise ProposalNotOpen(f"Proposal #{self.proposal_id} is no longer open.")
-        proposal.refresh_from_db()
+        proposal = Proposal.objects.get(pk=self.proposal_id)
         proposal_event(
             proposal, "merged", actor, commit=written.commit.id, strategy=self.strategy,
             sourceHead=self.source_head,
