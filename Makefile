@@ -56,6 +56,7 @@ bench: install-dev
 	$(PY) bench/storage.py
 	$(PY) bench/versioning.py
 	$(PY) bench/api.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
