@@ -128,10 +128,9 @@ def write(
                 if dry_run:
                     return written
                 intent = _intend(store, branch, head, actor, message, written)
-                with _store_transaction(store):
-                    written.commit = _store(store, branch, head, actor, message, planned, intent)
-                    with transaction.atomic():
-                        _announce(branch, actor, written, plan, intent)
+                written.commit = _store(store, branch, head, actor, message, planned, intent)
+                with _own_transaction(store):
+                    _announce(branch, actor, written, plan, intent)
         except HeadMoved:
             if expected_head is not None:
                 raise
@@ -161,7 +160,9 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
     """
     guard(branch=change.name, actor=actor, door=change.door)
     store = get_store()
-    with _store_transaction(store):
+    # With the store in the database, the ref and the caller's rows commit together; with
+    # TerminusDB no transaction is held across its call, and the rows follow it.
+    with transaction.atomic() if store.shares_database_transaction else nullcontext():
         ref: Ref | None = None
         if change.door == "branch-create":
             ref = store.create_branch(change.name, start=change.target, author=actor.username)
@@ -201,11 +202,14 @@ def _locked_head(store: VersionedStore, branch: str, dry_run: bool) -> Iterator[
         yield head
 
 
-def _store_transaction(store: VersionedStore) -> AbstractContextManager[object]:
-    """One database transaction around the store change and its announcement when the store
-    lives in the database; none when it is another system (TerminusDB): no transaction is
-    held across a network call, and the intent (step 5) covers a crash in between."""
-    return transaction.atomic() if store.shares_database_transaction else nullcontext()
+def _own_transaction(store: VersionedStore) -> AbstractContextManager[object]:
+    """Where the announcement runs: in the branch lock's transaction when the store lives in
+    the database (the commit and its rows then commit or roll back together), in one of its
+    own when the store is another system (TerminusDB): no transaction is held across a
+    network call, and the intent (step 5) covers a crash between the two."""
+    if store.shares_database_transaction:
+        return nullcontext()
+    return transaction.atomic()
 
 
 def _expect(branch: str, head: str, expected_head: str | None) -> None:
