@@ -111,9 +111,10 @@ def write(
     """Guard, plan, check, record the intent, commit and announce one change of ``branch``."""
     guard(branch=branch, actor=actor, door=plan.door)
     store = get_store()
-    # Warm this process's caches at the current head before queueing for the lock: under
-    # it the head is this commit or one a few writes later, so little is left to read there.
-    catalogs(store).at(store.branch_head(branch))
+    if not dry_run:
+        # Warm this process's caches at the current head before queueing for the lock: under
+        # it the head is this commit or one a few writes later, so little is left to read.
+        catalogs(store).at(store.branch_head(branch))
     for attempt in range(MAX_ATTEMPTS):
         try:
             with _locked_head(store, branch, dry_run) as head:
@@ -170,7 +171,7 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
             ref = store.create_tag(change.name, target=change.target, author=actor.username)
         else:
             store.delete_branch(change.name)
-        with transaction.atomic():
+        with _own_transaction(store):
             return record(ref)
 
 

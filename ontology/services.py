@@ -129,14 +129,14 @@ class _Edits:
     deletes: dict[str, Document] = field(default_factory=dict)
     cascaded: dict[str, Document] = field(default_factory=dict)
     origin: dict[str, int] = field(default_factory=dict)  # doc id -> operation index
-    prepared: dict[str, Document] = field(default_factory=dict)  # built from checked bodies
+    rewritten: set[str] = field(default_factory=set)  # ids whose references a rename rewrote
 
     def changes(self) -> dict[str, Document | None]:
         return {**self.puts, **dict.fromkeys(self.deletes)}
 
     def checked(self) -> frozenset[str]:
         """Documents built straight from a body the schema passed (a cascade rewrites some)."""
-        return frozenset(i for i, d in self.puts.items() if self.prepared.get(i) is d)
+        return frozenset(self.puts.keys() - self.rewritten)
 
 
 def _plan(
@@ -185,7 +185,7 @@ def _plan(
             )  # fmt: skip
         if existing is not None:
             _collect_renames(existing, document, renames, prop_renames)
-        plan.puts[document["id"]] = plan.prepared[document["id"]] = document
+        plan.puts[document["id"]] = document
         plan.origin[document["id"]] = index
     _cascade(catalog, plan, renames, prop_renames)
     return plan
@@ -251,6 +251,7 @@ def _cascade(
             plan.cascaded[doc_id] = rewritten
             plan.origin.setdefault(doc_id, -1)
         plan.puts[doc_id] = rewritten
+        plan.rewritten.add(doc_id)
 
 
 def element_payload(document: Document) -> dict[str, Any]:

@@ -26,22 +26,19 @@ STORE_DATABASES = [alias for alias in ("default", "postgres") if alias in settin
 @pytest.fixture(scope="session")
 def terminusdb_url() -> Iterator[str]:
     """A TerminusDB server: the real one at TERMINUSDB_URL, or the fake."""
-    if os.environ.get("TERMINUSDB_URL"):
-        yield os.environ["TERMINUSDB_URL"]
-        return
-    yield from _fake(retrying=False)
+    yield from _server(retrying=False)
 
 
 @pytest.fixture(scope="session")
 def retrying_terminusdb_url() -> Iterator[str]:
     """The real server at TERMINUSDB_URL, or the fake that re-runs transactions like it."""
+    yield from _server(retrying=True)
+
+
+def _server(*, retrying: bool) -> Iterator[str]:
     if os.environ.get("TERMINUSDB_URL"):
         yield os.environ["TERMINUSDB_URL"]
         return
-    yield from _fake(retrying=True)
-
-
-def _fake(*, retrying: bool) -> Iterator[str]:
     from tests.fake_terminusdb import FakeTerminusDB
 
     server = FakeTerminusDB(retrying=retrying).start()
