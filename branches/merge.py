@@ -72,10 +72,10 @@ def three_way(
     merger = _Merger(resolutions)
     result = MergeResult()
     target_changed = set(target_changed)
-    for element_id in sorted(set(source_changed)):
-        b = base.by_id.get(element_id)
-        s = source.by_id.get(element_id)
-        t = target.by_id.get(element_id)
+    ids = sorted(set(source_changed))
+    bases, sources, targets = (side.fetch(ids) for side in (base, source, target))
+    for element_id in ids:
+        b, s, t = bases.get(element_id), sources.get(element_id), targets.get(element_id)
         if s == t:
             continue
         if element_id not in target_changed:

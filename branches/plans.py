@@ -31,7 +31,7 @@ from history.models import CommitProposal
 from history.services import commit_proposals_record
 from integrations.user_service.principal import Principal
 from ontology import pipeline
-from ontology.catalog import Catalog, catalogs
+from ontology.catalog import Catalog, catalog_for
 from ontology.storage import get_store
 from ontology.storage.base import CommitInfo, Document
 
@@ -52,9 +52,8 @@ class ThreeWay(pipeline.Plan):
 
     def three_way(self, base: str, source: str, target: Catalog) -> merge.MergeResult:
         store = get_store()
-        cache = catalogs(store)
         self.result = merge.three_way(
-            cache.at(base), cache.at(source), target,
+            catalog_for(store, base), catalog_for(store, source), target,
             source_changed=store.changed_ids(base, source),
             target_changed=store.changed_ids(base, target.commit),
             resolutions=self.resolutions,

@@ -137,6 +137,7 @@ if OMS_STORE_BACKEND == "terminusdb":
                 "user": env_str("TERMINUSDB_USER", "admin"),
                 "key": env_secret("TERMINUSDB_KEY", "root"),
                 "db": env_str("TERMINUSDB_DB", "oms"),
+                "cache_bytes": env_int("OMS_STORE_CACHE_BYTES", 16 << 20),
             },
         }
     }
@@ -147,6 +148,7 @@ elif OMS_STORE_BACKEND == "sql":
             "OPTIONS": {
                 "using": "default",
                 "cache_size": env_int("OMS_STORE_CACHE_SIZE", 20000),
+                "cache_bytes": env_int("OMS_STORE_CACHE_BYTES", 16 << 20),
             },
         }
     }

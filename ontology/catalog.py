@@ -1,141 +1,232 @@
-"""All elements of one commit, indexed by kind and apiName, with who-refers-to-whom.
+"""The elements of one commit, read through the persisted index, never loaded whole.
 
-A commit never changes, so its catalog is built once and kept (LRU). A catalog for a new
-commit is derived from any cached one by applying only the documents that differ
-(``store.changes``), so after a write the next read costs O(documents changed).
+A :class:`Catalog` stands on the index rows of one branch (those describing the commit when
+there are, else the nearest) plus the documents that differ between the commit those rows
+describe and the catalog's own (its overlay, read from the store's diff, O(documents that
+differ)). A lookup is one indexed query and a path lookup in the store; a page of a list is
+two queries (the page and its count); bodies are fetched by id, a page at a time, and kept
+only for the catalog's lifetime (a request, a write).
+
+A write's planned result is :meth:`Catalog.patched`: the same rows, its changes on top.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import defaultdict
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from oms_project.lru import LRU
 from ontology.documents import version
+from ontology.index import queries
+from ontology.index.maintain import base_for
+from ontology.index.projection import facet, facets, reference_facet, search_text
 from ontology.kinds import KINDS
-from ontology.references import references
 from ontology.storage.base import Document, VersionedStore
 
+logger = logging.getLogger(__name__)
 Key = tuple[str, str]  # (kind, apiName)
+T = TypeVar("T")
+
+
+def catalog_for(store: VersionedStore, commit: str, *, branch: str = "") -> Catalog:
+    """The catalog of a commit id, on the rows describing it or else those of ``branch``."""
+    base = base_for(commit, prefer=branch)
+    if base is None:
+        logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
+                       commit)  # fmt: skip
+        return Catalog(commit, store=store, overlay=store.snapshot(commit))
+    catalog = Catalog(commit, store=store, base=base[0], root=commit)
+    catalog._pin(base[1])
+    return catalog
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a filtered list and how many elements match in all."""
+
+    count: int
+    documents: list[Document]
+    more: bool
 
 
 @dataclass
 class Catalog:
-    """The elements of one commit (treat as read-only once built)."""
+    """Every element of one commit (read-only).
+
+    ``Catalog(commit)`` alone is an empty in-memory catalog; :meth:`patched` fills one.
+    """
 
     commit: str
-    by_id: dict[str, Document] = field(default_factory=dict)
-    names: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    # (kind, apiName) referred to -> ids of the elements that refer to it
-    referrers: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
-    # Derived lazily and never copied by ``patched``: a catalog's elements never change.
-    _sorted: dict[str, list[Document]] = field(default_factory=dict, repr=False)
-    _versions: dict[str, str] = field(default_factory=dict, repr=False)
+    store: VersionedStore | None = None
+    base: str = ""  # the branch whose rows this catalog stands on ("" for none)
+    root: str = ""  # the commit of the store this catalog is, or was patched from
+    overlay: dict[str, Document | None] = field(default_factory=dict)
+    own: dict[str, Document | None] = field(default_factory=dict)  # changes patched on
+    described: str = ""  # the commit the base rows describe
+    steady: bool = False  # the base rows cannot move while this catalog is in use
+    _bodies: dict[str, Document] = field(default_factory=dict, repr=False)
+    _names: dict[Key, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index_overlay()
+
+    # -- lookups -----------------------------------------------------------------------------
 
     def get(self, kind: str, api_name: str) -> Document | None:
-        doc_id = self.names.get(kind, {}).get(api_name)
-        return self.by_id.get(doc_id) if doc_id else None
+        """The element of ``kind`` named ``api_name``, or None."""
+        doc_id = self._names.get((kind, api_name))
+        if doc_id is not None:
+            return self.overlay[doc_id]
+        if not self.base:
+            return None
+        doc_id = self._fresh(lambda: queries.named(self.base, kind, api_name))
+        if doc_id is None or doc_id in self.overlay:
+            return None
+        return self._body(doc_id)
+
+    @property
+    def by_id(self) -> ById:
+        """The elements by id (a lazy mapping: iterating it reads every element)."""
+        return ById(self)
 
     def of_kind(self, kind: str) -> list[Document]:
-        """Elements of one kind sorted by apiName (sorted once per catalog)."""
-        if kind not in self._sorted:
-            index = self.names.get(kind, {})
-            self._sorted[kind] = [self.by_id[index[name]] for name in sorted(index)]
-        return self._sorted[kind]
-
-    def version_of(self, document: Document) -> str:
-        """An element's content hash (its ETag), computed once per catalog."""
-        found = self._versions.get(document["id"])
-        if found is None:
-            found = self._versions[document["id"]] = version(document)
-        return found
+        """Every element of one kind sorted by apiName (O(elements of the kind))."""
+        return self.page(kind, limit=None).documents
 
     def referring_to(self, kind: str, api_name: str) -> list[Document]:
         """Elements that refer to (kind, apiName), sorted by kind and apiName."""
-        found = [self.by_id[i] for i in self.referrers.get((kind, api_name), ())]
+        wanted = reference_facet(kind, api_name)
+        ids = [i for i in self._fresh(lambda: queries.referrers(self.base, kind, api_name))
+               if i not in self.overlay] if self.base else []  # fmt: skip
+        found = list(self.fetch(ids).values())
+        found += [d for d in self.overlay.values() if d is not None and wanted in facets(d)]
         return sorted(found, key=lambda d: (d["kind"], d["apiName"]))
+
+    def page(
+        self,
+        kind: str,
+        *,
+        search: str = "",
+        filters: Mapping[str, str] | None = None,
+        after: str = "",
+        limit: int | None = 50,
+    ) -> Page:
+        """Elements of ``kind`` matching ``search`` and ``filters`` (name → value), by apiName,
+        those named after ``after``, at most ``limit`` (None: all)."""
+        wanted = [facet(name, value) for name, value in sorted((filters or {}).items())]
+        needle = search.casefold()
+        mine = sorted(
+            (d for d in self.overlay.values() if d is not None and d["kind"] == kind
+             and needle in search_text(d) and set(wanted) <= facets(d)),
+            key=lambda d: d["apiName"],
+        )  # fmt: skip
+        rows: list[tuple[str, str]] = []
+        count = len(mine)
+        if self.base:
+            hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
+            extra = None if limit is None else limit + 1 + len(hidden)
+
+            def read() -> tuple[list[tuple[str, str]], int]:
+                args = {"search": needle, "facets": wanted}
+                found = queries.page(self.base, kind, **args, after=after, limit=extra)
+                total = queries.count(self.base, kind, **args)
+                if hidden:
+                    total -= queries.count(self.base, kind, **args, among=hidden)
+                return found, total
+
+            rows, counted = self._fresh(read)
+            count += counted
+            rows = [r for r in rows if r[0] not in self.overlay]
+        merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
+                        + [(name, doc_id) for doc_id, name in rows])  # fmt: skip
+        chosen = merged if limit is None else merged[:limit]
+        bodies = self.fetch(doc_id for _, doc_id in chosen)
+        documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
+        return Page(count, documents, limit is not None and len(merged) > limit)
+
+    def version_of(self, document: Document) -> str:
+        """An element's content hash (its ETag)."""
+        return version(document)
+
+    def fetch(self, ids: Iterable[str]) -> dict[str, Document]:
+        """The elements of ``ids`` present here, read in one go."""
+        wanted = list(dict.fromkeys(ids))
+        missing = [i for i in wanted if i not in self.overlay and i not in self._bodies]
+        if missing and self.store is not None and self.described:
+            self._bodies.update(self.store.get_many(self.described, missing))
+        found: dict[str, Document] = {}
+        for doc_id in wanted:
+            document = self.overlay[doc_id] if doc_id in self.overlay else self._bodies.get(doc_id)
+            if document is not None and document.get("kind") in KINDS:
+                found[doc_id] = document
+        return found
+
+    # -- deriving --------------------------------------------------------------------------
 
     def patched(self, commit: str, changes: Iterable[tuple[str, Document | None]]) -> Catalog:
         """A catalog for ``commit``: this one with (id, document-or-None) changes applied."""
-        names: dict[str, dict[str, str]] = defaultdict(dict)
-        names.update({kind: dict(index) for kind, index in self.names.items()})
-        new = Catalog(commit, dict(self.by_id), names, defaultdict(set))
-        new.referrers.update({key: set(ids) for key, ids in self.referrers.items()})
-        for doc_id, document in changes:
-            new._remove(doc_id)
-            if document is not None:
-                new._add(document)
-        return new
+        own = {**self.own, **dict(changes)}
+        return Catalog(
+            commit, self.store, self.base, self.root, {**self.overlay, **own}, own,
+            self.described, self.steady, self._bodies,
+        )  # fmt: skip
 
-    def _add(self, document: Document) -> None:
-        if document.get("kind") not in KINDS:
-            return  # not an element (the store may hold other documents)
-        self.by_id[document["id"]] = document
-        self.names[document["kind"]][document["apiName"]] = document["id"]
-        for ref in references(document):
-            for kind in ref.kinds:
-                self.referrers[(kind, ref.name)].add(document["id"])
+    # -- internals -------------------------------------------------------------------------
 
-    def _remove(self, doc_id: str) -> None:
-        old = self.by_id.pop(doc_id, None)
-        if old is None:
-            return
-        if self.names[old["kind"]].get(old["apiName"]) == doc_id:
-            del self.names[old["kind"]][old["apiName"]]
-        for ref in references(old):
-            for kind in ref.kinds:
-                self.referrers[(kind, ref.name)].discard(doc_id)
+    def _body(self, doc_id: str) -> Document | None:
+        return self.fetch([doc_id]).get(doc_id)
 
+    def _index_overlay(self) -> None:
+        self._names = {
+            (d["kind"], d["apiName"]): i
+            for i, d in self.overlay.items()
+            if d is not None and d.get("kind") in KINDS
+        }
 
-class CatalogCache:
-    """Catalogs by commit id for one store, derived incrementally from the latest built."""
+    def _pin(self, described: str) -> None:
+        """Stand on rows describing ``described``: the overlay is what differs from there."""
+        assert self.store is not None
+        self.described = described
+        differ = {} if described == self.root else {
+            c.doc_id: c.after for c in self.store.changes(described, self.root)}  # fmt: skip
+        self.overlay = {**differ, **self.own}
+        self._index_overlay()
 
-    def __init__(self, store: VersionedStore, size: int = 32) -> None:
-        # Weak: the cache lives in a WeakKeyDictionary keyed by this store.
-        self._store = weakref.ref(store)
-        self.cache: LRU[str, Catalog] = LRU(size)
-        self.latest: Catalog | None = None
-        self.lock = threading.Lock()
-
-    @property
-    def store(self) -> VersionedStore:
-        store = self._store()
-        assert store is not None, "the store of this catalog cache is gone"
-        return store
-
-    def at(self, commit: str) -> Catalog:
-        """The catalog of a commit id."""
-        found = self.cache.get(commit)
-        if found is not None:
-            return found
-        base = self.latest
-        if base is None:
-            catalog = Catalog(commit)
-            for document in self.store.snapshot(commit).values():
-                catalog._add(document)
-        else:
-            changes = self.store.changes(base.commit, commit)
-            catalog = base.patched(commit, ((c.doc_id, c.after) for c in changes))
-        self.remember(catalog)
-        return catalog
-
-    def remember(self, catalog: Catalog) -> None:
-        """Keep a catalog built elsewhere (a write knows its new commit's changes)."""
-        with self.lock:
-            self.cache.put(catalog.commit, catalog)
-            self.latest = catalog
+    def _fresh(self, read: Callable[[], T]) -> T:
+        """``read`` of the base rows, repeated if they moved past the commit they described
+        (another writer of that branch committed in between). A write holding the branch
+        lock over rows of that branch (``steady``) has nothing to check."""
+        while True:
+            found = read()
+            if self.steady:
+                return found
+            now = queries.described(self.base)
+            if now == self.described:
+                return found
+            if now is None:  # the branch went: stand on other rows
+                base = base_for(self.root, exclude=self.base)
+                if base is None:
+                    raise RuntimeError("The index has no rows left to read from.")
+                self.base, now = base
+            self._pin(now)
 
 
-_caches: weakref.WeakKeyDictionary[VersionedStore, CatalogCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+class ById(Mapping[str, Document]):
+    """A catalog's elements by id: lookups read what they need, iteration reads them all."""
 
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
 
-def catalogs(store: VersionedStore) -> CatalogCache:
-    """The catalog cache of a store instance (it goes when the store goes)."""
-    with _caches_lock:
-        if store not in _caches:
-            _caches[store] = CatalogCache(store)
-        return _caches[store]
+    def __getitem__(self, doc_id: str) -> Document:
+        found = self.catalog._body(doc_id)
+        if found is None:
+            raise KeyError(doc_id)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        for kind in KINDS:
+            yield from (d["id"] for d in self.catalog.of_kind(kind))
+
+    def __len__(self) -> int:
+        return sum(self.catalog.page(kind, limit=0).count for kind in KINDS)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from oms_project.errors import OMSError
-from ontology.catalog import Catalog, catalogs
+from ontology.catalog import Catalog, catalog_for
 from ontology.kinds import KINDS
 from ontology.references import Path, references, renamed, set_at
 from ontology.storage import get_store
@@ -340,8 +340,8 @@ def diff_refs(*, base: str, head: str, mode: Mode = "direct") -> Diff:
             raise NoMergeBase(f"{base!r} and {head!r} share no commit.")
         start = found
     changed = store.changed_ids(start, head_commit)
-    cache = catalogs(store)
-    diff = semantic_diff(cache.at(start), cache.at(head_commit), changed)
+    before, after = (catalog_for(store, commit) for commit in (start, head_commit))
+    diff = semantic_diff(before, after, changed)
     return replace(
         diff, base=base_commit, mode=mode, merge_base=start if mode == "merge-base" else None
     )
@@ -349,8 +349,9 @@ def diff_refs(*, base: str, head: str, mode: Mode = "direct") -> Diff:
 
 def semantic_diff(before: Catalog, after: Catalog, changed: Iterable[str] | None = None) -> Diff:
     """The changes from ``before`` to ``after``; ``changed`` limits the ids looked at."""
-    ids = set(before.by_id) | set(after.by_id) if changed is None else set(changed)
-    pairs = [(before.by_id.get(i), after.by_id.get(i)) for i in sorted(ids)]
+    ids = sorted(set(before.by_id) | set(after.by_id) if changed is None else set(changed))
+    old, new = before.fetch(ids), after.fetch(ids)
+    pairs = [(old.get(i), new.get(i)) for i in ids]
     changes, uncovered = diff_documents(pair for pair in pairs if pair[0] != pair[1])
     return Diff(before.commit, after.commit, changes, uncovered)
 

@@ -192,7 +192,9 @@ def _unsatisfied(
 
 def _links_of(catalog: Catalog, object_type: str) -> Iterator[tuple[str, str, str]]:
     """(link name, object type at the other end, one|many) seen from ``object_type``."""
-    for link in catalog.of_kind("link-types"):
+    for link in catalog.referring_to("object-types", object_type):
+        if link["kind"] != "link-types":
+            continue
         cardinality = link["cardinality"]
         if link["source"]["objectType"] == object_type:
             many = cardinality in ("one-to-many", "many-to-many")

@@ -1,5 +1,6 @@
-"""The ORM tables behind the embedded SQL store (see ``ontology.storage.sql``)."""
+"""The ORM tables of the ontology app: the embedded SQL store and the persisted index."""
 
+from ontology.index.models import IndexEntry, IndexFacet, IndexState
 from ontology.storage.sql.models import (
     StoreChange,
     StoreCommit,
@@ -8,4 +9,13 @@ from ontology.storage.sql.models import (
     StoreRef,
 )
 
-__all__ = ["StoreChange", "StoreCommit", "StoreObject", "StoreParent", "StoreRef"]
+__all__ = [
+    "IndexEntry",
+    "IndexFacet",
+    "IndexState",
+    "StoreChange",
+    "StoreCommit",
+    "StoreObject",
+    "StoreParent",
+    "StoreRef",
+]

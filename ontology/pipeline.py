@@ -10,8 +10,9 @@
 4. **integrity** — the planned result passes integrity, referrers judged after the change;
 5. **intent** — a store outside the database transaction gets the write recorded first;
 6. **store** — the commit (compare-and-swap on the locked head) or the reset;
-7. **announce** — in the store's transaction: ``commit_created``/``head_moved`` for the
-   listeners (audit outbox, stale approvals) and the plan's own record.
+7. **announce** — in the store's transaction: the branch's persisted index moves with the
+   head (``ontology.index``), ``commit_created``/``head_moved`` go to the listeners (audit
+   outbox, stale approvals) and the plan records its own rows.
 
 Nothing else calls the store's write methods (a test and ``make lint`` keep it so). Branch
 and tag creation and branch deletion change refs, not the ontology; they pass the same guard
@@ -37,7 +38,8 @@ from django.utils.module_loading import import_string
 
 from integrations.user_service.principal import Principal
 from ontology import documents, integrity
-from ontology.catalog import Catalog, catalogs
+from ontology.catalog import Catalog, catalog_for
+from ontology.index import maintain as index
 from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
 from ontology.signals import commit_created, commit_intended, head_moved
 from ontology.storage import get_store
@@ -111,15 +113,14 @@ def write(
     """Guard, plan, check, record the intent, commit and announce one change of ``branch``."""
     guard(branch=branch, actor=actor, door=plan.door)
     store = get_store()
-    if not dry_run:
-        # Warm this process's caches at the current head before queueing for the lock: under
-        # it the head is this commit or one a few writes later, so little is left to read.
-        catalogs(store).at(store.branch_head(branch))
     for attempt in range(MAX_ATTEMPTS):
         try:
             with _locked_head(store, branch, dry_run) as head:
                 _expect(branch, head, expected_head)
-                before = catalogs(store).at(head)
+                before = catalog_for(store, head, branch=branch)
+                # Under a real lock (the store in the database), nobody moves these rows.
+                before.steady = not dry_run and store.shares_database_transaction and (
+                    before.base == branch)  # fmt: skip
                 planned = plan.plan(before)
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
@@ -131,7 +132,7 @@ def write(
                 intent = _intend(store, branch, head, actor, message, written)
                 written.commit = _store(store, branch, head, actor, message, planned, intent)
                 with _own_transaction(store):
-                    _announce(branch, actor, written, plan, intent)
+                    _announce(store, branch, actor, written, plan, intent)
         except HeadMoved:
             if expected_head is not None:
                 raise
@@ -140,7 +141,6 @@ def write(
             continue
         if written.commit is not None:
             after.commit = written.commit.id  # the planned catalog is the new commit's
-            catalogs(store).remember(after)
         return written
     raise HeadMoved(f"Branch {branch!r} kept moving; try again.")
 
@@ -172,6 +172,10 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
         else:
             store.delete_branch(change.name)
         with _own_transaction(store):
+            if ref is None:
+                index.drop(change.name)
+            elif ref.kind == "branch":
+                index.sync(store, ref.name)
             return record(ref)
 
 
@@ -237,6 +241,7 @@ def _schema_checked(planned: Planned, plan: Plan) -> Changes:
 
 def _integrity_checked(before: Catalog, changes: Changes, plan: Plan) -> Catalog:
     """Step 4: the planned result, if nothing still refers to what it deletes and it is sound."""
+    before.fetch(changes)  # one read for every element the change replaces
     after = before.patched("pending", changes.items())
     for doc_id, document in changes.items():
         gone = before.by_id.get(doc_id)
@@ -306,10 +311,18 @@ def _store(
 
 
 def _announce(
-    branch: str, actor: Principal, written: Written, plan: Plan, intent: uuid.UUID | None
+    store: VersionedStore,
+    branch: str,
+    actor: Principal,
+    written: Written,
+    plan: Plan,
+    intent: uuid.UUID | None,
 ) -> None:
-    """Step 7: tell the listeners and let the plan record its rows, in the same transaction."""
+    """Step 7: move the branch's index, tell the listeners and let the plan record its rows,
+    in the same transaction."""
     new_head = written.commit.id if written.commit else written.planned.reset_to
+    index.sync(store, branch, parent=written.head, head=new_head,
+               changes=written.changes if written.commit else None)  # fmt: skip
     if written.commit is not None:
         commit_created.send(
             sender="ontology", branch=branch, commit=written.commit, actor=actor,

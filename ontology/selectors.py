@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
-from ontology.catalog import Catalog, catalogs
+from ontology.catalog import Catalog, Page, catalog_for
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.kinds import KINDS
 from ontology.storage import get_store
@@ -60,8 +60,8 @@ def _commit_at_time(branch: str, head: str, moment: datetime) -> str:
 
 
 def catalog_at(*, branch: str, at: str | None = None) -> Catalog:
-    """Every element of ``branch`` as of ``at`` (default: now)."""
-    return catalogs(get_store()).at(commit_at(branch=branch, at=at))
+    """Every element of ``branch`` as of ``at`` (default: now), read through the index."""
+    return catalog_for(get_store(), commit_at(branch=branch, at=at), branch=branch)
 
 
 def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:
@@ -80,52 +80,17 @@ def element_list(
     status: str = "",
     group: str = "",
     filters: dict[str, str] | None = None,
-) -> list[Document]:
-    """Elements of one kind sorted by apiName, filtered.
+    after: str = "",
+    limit: int | None = 50,
+) -> Page:
+    """A page of the elements of one kind named after ``after``, by apiName, filtered.
 
     ``search`` matches apiName, displayName and description (case-insensitive); ``group``
-    keeps object types in that group; ``filters`` are kind-specific (see ``KIND_FILTERS``).
+    keeps elements in that group; ``filters`` are kind-specific (see ``FILTERS``).
     """
-    needle = search.casefold()
-    found = []
-    for document in catalog.of_kind(kind):
-        if status and document.get("status") != status:
-            continue
-        if group and group not in document.get("groups", ()):
-            continue
-        if needle and not any(
-            needle in str(document.get(f, "")).casefold()
-            for f in ("apiName", "displayName", "description")
-        ):
-            continue
-        if filters and not all(KIND_FILTERS[kind][k](document, v) for k, v in filters.items()):
-            continue
-        found.append(document)
-    return found
-
-
-def _ends(document: Document) -> set[str]:
-    return {document["source"]["objectType"], document["target"]["objectType"]}
-
-
-KIND_FILTERS = {
-    "object-types": {
-        "implements": lambda d, v: v in d.get("implements", ()),
-        "visibility": lambda d, v: d.get("visibility") == v,
-        "sharedProperty": lambda d, v: any(p.get("sharedProperty") == v for p in d["properties"]),
-    },
-    "link-types": {
-        "objectType": lambda d, v: v in _ends(d),
-        "cardinality": lambda d, v: d.get("cardinality") == v,
-    },
-    "interfaces": {"extends": lambda d, v: v in d.get("extends", ())},
-    "action-types": {
-        "objectType": lambda d, v: any(r.get("objectType") == v for r in d.get("rules", ())),
-    },
-    "shared-properties": {"valueType": lambda d, v: d.get("valueType") == v},
-    "value-types": {"baseType": lambda d, v: d["baseType"].get("type") == v},
-    "groups": {},
-}
+    wanted = dict(filters or {})
+    wanted.update({name: value for name, value in (("status", status), ("group", group)) if value})
+    return catalog.page(kind, search=search, filters=wanted, after=after, limit=limit)
 
 
 SCAN_LIMIT = 10_000  # commits one filtered log request looks at, at most
@@ -153,7 +118,8 @@ def commit_log(
         kind, _, api_name = element.partition("/")
         if kind not in KINDS:
             raise ElementNotFound(f"Unknown kind {kind!r}.")
-        doc_id = element_get(catalog=catalogs(store).at(head), kind=kind, api_name=api_name)["id"]
+        catalog = catalog_for(store, head, branch=branch)
+        doc_id = element_get(catalog=catalog, kind=kind, api_name=api_name)["id"]
     found: list[CommitInfo] = []
     scanned = 0
     while len(found) < limit and scanned < SCAN_LIMIT:

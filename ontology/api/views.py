@@ -26,6 +26,7 @@ from ontology.api.serializers import (
     ReadQuerySerializer,
     list_query_serializer,
 )
+from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS, Kind
 from ontology.services import CommitResult, Operation
 from ontology.storage.exceptions import InvalidCursor
@@ -86,21 +87,20 @@ class ElementViewSet(viewsets.ViewSet):
     def list(self, request: Request, branch: str) -> Response:
         params = query(list_query_serializer(self.kind.segment), request)
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
-        filters = {k: params[k] for k in selectors.KIND_FILTERS[self.kind.segment] if k in params}
-        found = selectors.element_list(
+        filters = {k: params[k] for k in FILTERS[self.kind.segment] if k in params}
+        page = selectors.element_list(
             catalog=catalog, kind=self.kind.segment, search=params["search"],
             status=params["status"], group=params["group"], filters=filters,
+            after=_decode_cursor(params["cursor"]) if params.get("cursor") else "",
+            limit=params["limit"],
         )  # fmt: skip
-        after = _decode_cursor(params["cursor"]) if params.get("cursor") else ""
-        remaining = [d for d in found if d["apiName"] > after]
-        page = remaining[: params["limit"]]
-        more = len(remaining) > len(page)
+        found = page.documents
         return Response(
             {
-                "count": len(found),
+                "count": page.count,
                 "commit": catalog.commit,
-                "next": _encode_cursor(page[-1]["apiName"]) if more else None,
-                "results": [{**d, "version": catalog.version_of(d)} for d in page],
+                "next": _encode_cursor(found[-1]["apiName"]) if page.more else None,
+                "results": [{**d, "version": catalog.version_of(d)} for d in found],
             }
         )
 

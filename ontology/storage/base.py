@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ontology.storage.exceptions import InvalidChange, InvalidName, StoreError
+from ontology.storage.exceptions import DocumentNotFound, InvalidChange, InvalidName, StoreError
 
 Document = dict[str, Any]
 
@@ -115,7 +115,7 @@ class VersionedStore(abc.ABC):
       concurrent writers never lose an update.
     * Cost model: creating a branch is O(1); a commit is O(documents changed); ``changes``
       is O(documents changed); reading one document at any commit is O(1) lookups; logs are
-      paged by cursor.
+      paged by cursor. What a process caches is bounded by its OPTIONS, not by the data.
     """
 
     #: Name of the branch :meth:`initialize` creates.
@@ -219,9 +219,32 @@ class VersionedStore(abc.ABC):
     def get(self, ref: str, doc_id: str) -> Document:
         """The document ``doc_id`` as of ``ref``; ``DocumentNotFound`` if absent there."""
 
+    def get_many(self, ref: str, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The documents of ``doc_ids`` present at ``ref``, keyed by id (absent ones left out).
+
+        Reads of a page of elements: backends answer it in as few round trips as they can.
+        """
+        found: dict[str, Document] = {}
+        for doc_id in doc_ids:
+            try:
+                found[doc_id] = self.get(ref, doc_id)
+            except DocumentNotFound:
+                continue
+        return found
+
     @abc.abstractmethod
     def snapshot(self, ref: str) -> dict[str, Document]:
         """Every document as of ``ref``, keyed by id."""
+
+    def walk(self, ref: str, *, batch_size: int = 500) -> Iterator[builtins.list[Document]]:
+        """Every document as of ``ref``, ``batch_size`` at a time, in no particular order.
+
+        What rebuilds and verifies the index reads: a backend that can stream keeps only a
+        batch in memory.
+        """
+        documents = builtins.list(self.snapshot(ref).values())
+        for start in range(0, len(documents), batch_size):
+            yield documents[start : start + batch_size]
 
     def list(self, ref: str, *, kind: str | None = None) -> list[Document]:
         """Documents as of ``ref`` sorted by id, optionally only those whose ``kind`` matches."""

@@ -1,7 +1,8 @@
 """Content-addressed objects in the ``oms_store_object`` table, with an LRU in front.
 
-Objects never change once written, so whatever is read or written is cached forever (up to
-the LRU's size) under its hash.
+Objects never change once written, so whatever is read or written is cached under its hash,
+as its JSON text: the LRU is bounded by the bytes of that text (``cache_bytes``), and every
+load parses a fresh value the caller owns.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def object_hash(type_: str, text: str) -> str:
 class ObjectStore:
     """Reads and writes immutable objects of one database alias."""
 
-    def __init__(self, using: str, cache_size: int) -> None:
+    def __init__(self, using: str, cache_size: int, cache_bytes: int) -> None:
         self.using = using
-        self.cache: LRU[str, Any] = LRU(cache_size)
+        self.cache: LRU[str, str] = LRU(cache_size, max_weight=cache_bytes, weigh=len)
 
     def encode(self, type_: str, value: Any) -> tuple[str, str]:
         """The (hash, text) of a value about to be stored."""
@@ -40,34 +41,37 @@ class ObjectStore:
         return object_hash(type_, text), text
 
     def load(self, hash_: str) -> Any:
-        """One object's parsed value (callers must not mutate it)."""
-        value = self.cache.get(hash_)
-        if value is None:
+        """One object's parsed value."""
+        text = self.cache.get(hash_)
+        if text is None:
             row = StoreObject.objects.using(self.using).filter(hash=hash_).values_list("data")
             found = row.first()
             if found is None:
                 raise CorruptStore(f"Object {hash_} is missing.")
-            value = json.loads(found[0])
-            self.cache.put(hash_, value)
-        return value
+            text = found[0]
+            self.cache.put(hash_, text)
+        return json.loads(text)
 
-    def load_many(self, hashes: Iterable[str]) -> dict[str, Any]:
-        """Several objects by hash, in as few queries as the batch size allows."""
+    def load_many(self, hashes: Iterable[str], *, keep: bool = True) -> dict[str, Any]:
+        """Several objects by hash, in as few queries as the batch size allows.
+
+        ``keep=False`` leaves the cache as it is (a walk over every object of a tree).
+        """
         found: dict[str, Any] = {}
         missing: list[str] = []
         for hash_ in set(hashes):
-            value = self.cache.get(hash_)
-            if value is None:
+            text = self.cache.get(hash_)
+            if text is None:
                 missing.append(hash_)
             else:
-                found[hash_] = value
+                found[hash_] = json.loads(text)
         for start in range(0, len(missing), IN_BATCH):
             batch = missing[start : start + IN_BATCH]
             rows = StoreObject.objects.using(self.using).filter(hash__in=batch)
             for hash_, data in rows.values_list("hash", "data"):
-                value = json.loads(data)
-                self.cache.put(hash_, value)
-                found[hash_] = value
+                if keep:
+                    self.cache.put(hash_, data)
+                found[hash_] = json.loads(data)
         lost = sorted(set(missing) - found.keys())
         if lost:
             raise CorruptStore(f"Objects are missing: {', '.join(lost[:5])}")
@@ -85,8 +89,8 @@ class ObjectStore:
 
     def remember(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Cache objects once the transaction that wrote them has committed."""
-        for hash_, (_, _, value) in objects.items():
-            self.cache.put(hash_, value)
+        for hash_, (_, text, _) in objects.items():
+            self.cache.put(hash_, text)
 
 
 def insert_rows(

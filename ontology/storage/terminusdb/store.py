@@ -60,7 +60,8 @@ class TerminusDBStore(VersionedStore):
     """``VersionedStore`` on one database of a TerminusDB server.
 
     OPTIONS: ``url`` (required), ``team``, ``user``, ``key``, ``db`` (the database that holds
-    the store, created by :meth:`initialize`) and ``timeout`` (seconds per HTTP request).
+    the store, created by :meth:`initialize`), ``timeout`` (seconds per HTTP request) and
+    ``cache_bytes`` (document bodies kept per process, default 16 MiB).
     """
 
     def __init__(
@@ -73,15 +74,23 @@ class TerminusDBStore(VersionedStore):
         key: str = "root",
         db: str = "oms",
         timeout: float = 10.0,
+        cache_bytes: int = 16 << 20,
     ) -> None:
         check_options(alias, url=url, team=team, user=user, key=key, db=db, timeout=timeout)
-        super().__init__(alias, url=url, team=team, user=user, db=db, timeout=timeout)
+        super().__init__(
+            alias, url=url, team=team, user=user, db=db, timeout=timeout, cache_bytes=cache_bytes
+        )
         self.transport = Transport(
             url=url, team=team, user=user, key=key, db=db, timeout=float(timeout)
         )
         self.graph = CommitGraph(self._fetch_chain, CACHE_SIZE)
-        self._bodies: LRU[tuple[str, str], str] = LRU(CACHE_SIZE)
-        self._snapshots: LRU[str, dict[str, str]] = LRU(16)
+        # Bounded by the bytes of the bodies they hold, whatever the ontology's size.
+        self._bodies: LRU[tuple[str, str], str] = LRU(
+            CACHE_SIZE, max_weight=cache_bytes, weigh=len
+        )
+        self._snapshots: LRU[str, dict[str, str]] = LRU(
+            16, max_weight=cache_bytes, weigh=lambda bodies: sum(map(len, bodies.values()))
+        )
         self._stamps: LRU[str, str] = LRU(CACHE_SIZE)
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The persisted index of every branch head (see ``maintain``, ``queries``, ``projection``)."""

@@ -1,0 +1,211 @@
+"""Moving a branch's index with its head; copying, dropping, rebuilding and verifying it.
+
+Only the write pipeline calls :func:`sync` and :func:`drop`, in the transaction that moves
+the head (see ``ontology/pipeline.py``), so the rows of a branch describe its head whenever
+that transaction commits. With a store outside the database (TerminusDB) the rows may lag
+behind a crash; reads still see the head (``ontology.catalog`` adds the difference) and the
+next write of the branch, or ``storage_reindex``, brings them up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
+
+from django.db import connection, transaction
+
+from ontology.index.models import IndexEntry, IndexFacet, IndexState
+from ontology.index.projection import Row, row
+from ontology.kinds import KINDS
+from ontology.storage.base import Document, VersionedStore
+from ontology.storage.sql.objects import IN_BATCH, insert_rows
+
+ENTRY, FACET, STATE = (m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState))
+ENTRY_COLUMNS = ("branch", "doc_id", "kind", "api_name", "search", "version")
+T = TypeVar("T")
+
+
+def sync(
+    store: VersionedStore,
+    branch: str,
+    *,
+    parent: str | None = None,
+    head: str | None = None,
+    changes: Mapping[str, Document | None] | None = None,
+) -> None:
+    """Bring the rows of ``branch`` to its head, in the caller's transaction.
+
+    A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them:
+    when the rows describe ``parent`` they are applied as they are. Otherwise (a reset, a new
+    branch, rows left behind, another writer first) the rows catch up with the branch's
+    current head through the store's diff from the commit they describe, so they never move
+    back past a later write.
+    """
+    with transaction.atomic(savepoint=False):
+        described = _locked_state(branch)
+        if changes is not None and head and described and described == parent:
+            _apply(branch, changes)
+            _describe(branch, head)
+            return
+        current = store.branch_head(branch)
+        if described == current:
+            return
+        if not described:
+            base = base_for(current, exclude=branch)
+            if base is not None:
+                _copy(base[0], branch)
+                described = base[1]
+        if described:
+            _apply(branch, {c.doc_id: c.after for c in store.changes(described, current)})
+        else:
+            for batch in store.walk(current):
+                _apply(branch, {d["id"]: d for d in batch})
+        _describe(branch, current)
+
+
+def drop(branch: str) -> None:
+    """Forget the rows of a deleted branch."""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for table in (ENTRY, FACET, STATE):
+            cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
+
+
+def rebuild(
+    store: VersionedStore, branch: str, progress: Callable[[int], None] = lambda n: None
+) -> int:
+    """Rebuild the rows of ``branch`` from its head's documents; returns how many.
+
+    Idempotent; ``progress`` hears the count after every batch.
+    """
+    count = 0
+    with transaction.atomic():
+        _locked_state(branch)
+        head = store.branch_head(branch)
+        with connection.cursor() as cursor:
+            for table in (ENTRY, FACET):
+                cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
+        for batch in store.walk(head):
+            _apply(branch, {d["id"]: d for d in batch}, fresh=True)
+            count += len(batch)
+            progress(count)
+        _describe(branch, head)
+    return count
+
+
+def base_for(commit: str, *, exclude: str = "", prefer: str = "") -> tuple[str, str] | None:
+    """(branch, commit) of the rows closest to ``commit``: rows describing it, else those of
+    ``prefer`` or any branch's (the caller adds the difference)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT branch, head FROM {STATE} WHERE branch <> %s AND head <> '' "
+            "ORDER BY head = %s DESC, branch = %s DESC, branch LIMIT 1",
+            [exclude, commit, prefer],
+        )
+        found = cursor.fetchone()
+    return (found[0], found[1]) if found else None
+
+
+def verify(store: VersionedStore) -> list[str]:
+    """Problems of the persisted index: every branch's rows against its head's documents."""
+    problems: list[str] = []
+    heads = {ref.name: ref.head for ref in store.branches()}
+    states = dict(IndexState.objects.values_list("branch", "head"))
+    for branch in sorted(states.keys() - heads.keys()):
+        problems.append(f"index of branch {branch}: the branch does not exist")
+    for branch, head in sorted(heads.items()):
+        described = states.get(branch)
+        if not described:
+            problems.append(f"index of branch {branch}: missing (run storage_reindex)")
+            continue
+        if described != head:
+            problems.append(
+                f"index of branch {branch}: describes {described}, the head is {head} "
+                "(run storage_reindex)"
+            )
+        problems.extend(_verify_rows(store, branch, described))
+    return problems
+
+
+def _verify_rows(store: VersionedStore, branch: str, commit: str) -> Iterator[str]:
+    entries = {
+        r[0]: r[1:]
+        for r in IndexEntry.objects.filter(branch=branch).values_list(*ENTRY_COLUMNS[1:])
+    }
+    facets: dict[str, set[str]] = {}
+    for doc_id, facet in IndexFacet.objects.filter(branch=branch).values_list("doc_id", "facet"):
+        facets.setdefault(doc_id, set()).add(facet)
+    for batch in store.walk(commit):
+        for document in batch:
+            if document.get("kind") not in KINDS:
+                continue
+            expected = row(document)
+            found = entries.pop(expected.doc_id, None)
+            name = f"index of branch {branch}: {expected.kind}/{expected.api_name}"
+            if found is None:
+                yield f"{name}: no row"
+            elif found != _entry(expected)[1:]:
+                yield f"{name}: row differs from the document"
+            if facets.pop(expected.doc_id, set()) != expected.facets:
+                yield f"{name}: facets differ from the document"
+    for doc_id in sorted(entries.keys() | facets.keys()):
+        yield f"index of branch {branch}: {doc_id}: a row for a document not at {commit}"
+
+
+# -- internals --------------------------------------------------------------------------------
+
+
+def _locked_state(branch: str) -> str:
+    """The commit the rows of ``branch`` describe, its state row locked till the end."""
+    insert_rows("default", STATE, ("branch", "head"), [(branch, "")], ignore_conflicts=True)
+    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT head FROM {STATE} WHERE branch = %s{suffix}", [branch])
+        return str(cursor.fetchone()[0])
+
+
+def _describe(branch: str, commit: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {STATE} SET head = %s WHERE branch = %s", [commit, branch])
+
+
+def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool = False) -> None:
+    """Replace the rows of the changed ids by those of their new documents."""
+    if not fresh:
+        with connection.cursor() as cursor:
+            for ids in chunks(list(changes), IN_BATCH):
+                marks = ", ".join(["%s"] * len(ids))
+                for table in (ENTRY, FACET):
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks})",
+                        [branch, *ids],
+                    )
+    rows = [row(d) for d in changes.values() if d is not None and d.get("kind") in KINDS]
+    insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows])
+    insert_rows(
+        "default", FACET, ("branch", "doc_id", "facet"),
+        [(branch, r.doc_id, facet) for r in rows for facet in sorted(r.facets)],
+    )  # fmt: skip
+
+
+def _entry(r: Row, branch: str = "") -> tuple[str, ...]:
+    return (branch, r.doc_id, r.kind, r.api_name, r.search, r.version)
+
+
+def _copy(source: str, branch: str) -> None:
+    columns = ", ".join(ENTRY_COLUMNS[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ENTRY} (branch, {columns}) "
+            f"SELECT %s, {columns} FROM {ENTRY} WHERE branch = %s",
+            [branch, source],
+        )
+        cursor.execute(
+            f"INSERT INTO {FACET} (branch, doc_id, facet) "
+            f"SELECT %s, doc_id, facet FROM {FACET} WHERE branch = %s",
+            [branch, source],
+        )
+
+
+def chunks(items: list[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
