@@ -20,9 +20,10 @@ from typing import TypeVar
 from ontology.documents import version
 from ontology.index import queries
 from ontology.index.maintain import base_for
-from ontology.index.projection import facet, facets, reference_facet, search_text
+from ontology.index.projection import facet, facets, is_element, reference_facet, search_text
 from ontology.kinds import KINDS
 from ontology.storage.base import Document, VersionedStore
+from ontology.storage.exceptions import RefNotFound
 
 logger = logging.getLogger(__name__)
 Key = tuple[str, str]  # (kind, apiName)
@@ -32,13 +33,17 @@ T = TypeVar("T")
 def catalog_for(store: VersionedStore, commit: str, *, branch: str = "") -> Catalog:
     """The catalog of a commit id, on the rows describing it or else those of ``branch``."""
     base = base_for(commit, prefer=branch)
-    if base is None:
-        logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
-                       commit)  # fmt: skip
-        return Catalog(commit, store=store, overlay=store.snapshot(commit))
-    catalog = Catalog(commit, store=store, base=base[0], root=commit)
-    catalog._pin(base[1])
-    return catalog
+    if base is not None:
+        catalog = Catalog(commit, store=store, base=base[0], root=commit)
+        try:
+            catalog._pin(base[1])
+            return catalog
+        except RefNotFound:  # rows of a commit this store does not have (a restored store)
+            pass
+    logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
+                   commit)  # fmt: skip
+    overlay: dict[str, Document | None] = dict(store.snapshot(commit))
+    return Catalog(commit, store=store, overlay=overlay)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,9 @@ class Catalog:
     described: str = ""  # the commit the base rows describe
     steady: bool = False  # the base rows cannot move while this catalog is in use
     _bodies: dict[str, Document] = field(default_factory=dict, repr=False)
-    _names: dict[Key, str] = field(default_factory=dict, repr=False)
+    _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
+    _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
+    _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._index_overlay()
@@ -78,12 +85,22 @@ class Catalog:
         doc_id = self._names.get((kind, api_name))
         if doc_id is not None:
             return self.overlay[doc_id]
-        if not self.base:
+        if not self.base or not api_name:
             return None
-        doc_id = self._fresh(lambda: queries.named(self.base, kind, api_name))
+        self.prefetch([(kind, api_name)])
+        doc_id = self._looked.get((kind, api_name))
         if doc_id is None or doc_id in self.overlay:
             return None
         return self._body(doc_id)
+
+    def prefetch(self, keys: Iterable[Key]) -> None:
+        """Look many (kind, apiName) up at once, with their bodies: their ``get`` is then free."""
+        wanted = sorted({k for k in keys if k[1] and k not in self._looked} - self._names.keys())
+        if not wanted or not self.base:
+            return
+        found = self._fresh(lambda: queries.named_many(self.base, wanted))
+        self._looked.update({key: found.get(key) for key in wanted})
+        self.fetch(i for i in found.values() if i not in self.overlay)
 
     @property
     def by_id(self) -> ById:
@@ -100,7 +117,7 @@ class Catalog:
         ids = [i for i in self._fresh(lambda: queries.referrers(self.base, kind, api_name))
                if i not in self.overlay] if self.base else []  # fmt: skip
         found = list(self.fetch(ids).values())
-        found += [d for d in self.overlay.values() if d is not None and wanted in facets(d)]
+        found += [d for i, d in self.overlay.items() if d is not None and wanted in self._facets(i)]
         return sorted(found, key=lambda d: (d["kind"], d["apiName"]))
 
     def page(
@@ -117,8 +134,8 @@ class Catalog:
         wanted = [facet(name, value) for name, value in sorted((filters or {}).items())]
         needle = search.casefold()
         mine = sorted(
-            (d for d in self.overlay.values() if d is not None and d["kind"] == kind
-             and needle in search_text(d) and set(wanted) <= facets(d)),
+            (d for i, d in self.overlay.items() if d is not None and d["kind"] == kind
+             and needle in search_text(d) and set(wanted) <= self._facets(i)),
             key=lambda d: d["apiName"],
         )  # fmt: skip
         rows: list[tuple[str, str]] = []
@@ -127,12 +144,13 @@ class Catalog:
             hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
             extra = None if limit is None else limit + 1 + len(hidden)
 
+            match = queries.Match(kind, needle, tuple(wanted))
+
             def read() -> tuple[list[tuple[str, str]], int]:
-                args = {"search": needle, "facets": wanted}
-                found = queries.page(self.base, kind, **args, after=after, limit=extra)
-                total = queries.count(self.base, kind, **args)
+                found = queries.page(self.base, match, after=after, limit=extra)
+                total = queries.count(self.base, match)
                 if hidden:
-                    total -= queries.count(self.base, kind, **args, among=hidden)
+                    total -= queries.count(self.base, match, among=hidden)
                 return found, total
 
             rows, counted = self._fresh(read)
@@ -153,12 +171,12 @@ class Catalog:
         """The elements of ``ids`` present here, read in one go."""
         wanted = list(dict.fromkeys(ids))
         missing = [i for i in wanted if i not in self.overlay and i not in self._bodies]
-        if missing and self.store is not None and self.described:
+        if missing and self.store is not None and self.described:  # one read for them all
             self._bodies.update(self.store.get_many(self.described, missing))
         found: dict[str, Document] = {}
         for doc_id in wanted:
             document = self.overlay[doc_id] if doc_id in self.overlay else self._bodies.get(doc_id)
-            if document is not None and document.get("kind") in KINDS:
+            if document is not None and is_element(document):
                 found[doc_id] = document
         return found
 
@@ -169,7 +187,7 @@ class Catalog:
         own = {**self.own, **dict(changes)}
         return Catalog(
             commit, self.store, self.base, self.root, {**self.overlay, **own}, own,
-            self.described, self.steady, self._bodies,
+            self.described, self.steady, self._bodies, _looked=self._looked,
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
@@ -177,17 +195,25 @@ class Catalog:
     def _body(self, doc_id: str) -> Document | None:
         return self.fetch([doc_id]).get(doc_id)
 
+    def _facets(self, doc_id: str) -> set[str]:
+        """The facets of an overlay element, worked out once per catalog."""
+        found = self._overlay_facets.get(doc_id)
+        if found is None:
+            document = self.overlay[doc_id]
+            found = self._overlay_facets[doc_id] = facets(document) if document else set()
+        return found
+
     def _index_overlay(self) -> None:
-        self._names = {
-            (d["kind"], d["apiName"]): i
-            for i, d in self.overlay.items()
-            if d is not None and d.get("kind") in KINDS
-        }
+        # A document that is not an element (the store may hold others) reads as absent.
+        self.overlay = {i: d if is_element(d) else None for i, d in self.overlay.items()}
+        self._overlay_facets = {}
+        self._names = {(d["kind"], d["apiName"]): i for i, d in self.overlay.items() if d}
 
     def _pin(self, described: str) -> None:
         """Stand on rows describing ``described``: the overlay is what differs from there."""
         assert self.store is not None
         self.described = described
+        self._looked = {}
         differ = {} if described == self.root else {
             c.doc_id: c.after for c in self.store.changes(described, self.root)}  # fmt: skip
         self.overlay = {**differ, **self.own}

@@ -45,6 +45,9 @@ def check(catalog: Catalog, changed: Iterable[str]) -> list[Problem]:
         to_check[doc_id] = document
         for referrer in catalog.referring_to(document["kind"], document["apiName"]):
             to_check[referrer["id"]] = referrer
+    catalog.prefetch(  # every name the checked elements use, in one read
+        (kind, ref.name) for d in to_check.values() for ref in references(d) for kind in ref.kinds
+    )
     problems: list[Problem] = []
     for document in sorted(to_check.values(), key=lambda d: (d["kind"], d["apiName"])):
         problems.extend(check_element(catalog, document))

@@ -39,8 +39,8 @@ from django.utils.module_loading import import_string
 from integrations.user_service.principal import Principal
 from ontology import documents, integrity
 from ontology.catalog import Catalog, catalog_for
-from ontology.index import maintain as index
 from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
+from ontology.index import maintain as index
 from ontology.signals import commit_created, commit_intended, head_moved
 from ontology.storage import get_store
 from ontology.storage.base import CommitInfo, Delete, Document, Put, Ref, VersionedStore

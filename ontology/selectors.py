@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from ontology.catalog import Catalog, Page, catalog_for
 from ontology.exceptions import ElementNotFound, InvalidAt
+from ontology.index import maintain
 from ontology.kinds import KINDS
 from ontology.storage import get_store
 from ontology.storage.base import CommitInfo, Document, LogPage
@@ -140,3 +141,13 @@ def _matches(
         and (since is None or commit.timestamp >= since)
         and (until is None or commit.timestamp <= until)
     )
+
+
+def store_problems(alias: str = "default") -> list[str]:
+    """What ``storage_fsck`` and the scheduled check report: the store's own problems, then
+    those of the persisted index of its branch heads (which lives with the default store)."""
+    store = get_store(alias)
+    problems = store.verify()
+    if alias == "default":
+        problems += maintain.verify(store)
+    return problems

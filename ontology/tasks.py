@@ -6,15 +6,15 @@ import logging
 
 from celery import shared_task
 
-from ontology.storage import get_store
+from ontology.selectors import store_problems
 
 logger = logging.getLogger("oms.storage")
 
 
 @shared_task(name="ontology.store_verify")
 def store_verify(alias: str = "default") -> int:
-    """Run the store's integrity check (as ``storage_fsck`` does) and log what it finds."""
-    problems = get_store(alias).verify()
+    """Run the store's and the index's checks (as ``storage_fsck`` does); log what they find."""
+    problems = store_problems(alias)
     for problem in problems:
         logger.error("store %s: %s", alias, problem)
     logger.info("store %s verified: %d problem(s)", alias, len(problems))

@@ -7,9 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from oms_project.serializers import StrictSerializer
+from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.schemas import STATUSES
-from ontology.index.projection import FILTERS
 
 
 class ReadQuerySerializer(serializers.Serializer):
@@ -28,9 +28,7 @@ class ListQuerySerializer(ReadQuerySerializer):
 
 def list_query_serializer(kind: str) -> type[ListQuerySerializer]:
     """The list query of one kind: the common filters plus the kind's own."""
-    extra = {
-        name: serializers.CharField(required=False, max_length=100) for name in FILTERS[kind]
-    }
+    extra = {name: serializers.CharField(required=False, max_length=100) for name in FILTERS[kind]}
     name = "".join(part.title() for part in kind.split("-")) + "ListQuery"
     return type(name, (ListQuerySerializer,), extra)
 

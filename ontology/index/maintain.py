@@ -15,9 +15,9 @@ from typing import TypeVar
 from django.db import connection, transaction
 
 from ontology.index.models import IndexEntry, IndexFacet, IndexState
-from ontology.index.projection import Row, row
-from ontology.kinds import KINDS
+from ontology.index.projection import Row, is_element, row
 from ontology.storage.base import Document, VersionedStore
+from ontology.storage.exceptions import RefNotFound
 from ontology.storage.sql.objects import IN_BATCH, insert_rows
 
 ENTRY, FACET, STATE = (m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState))
@@ -56,10 +56,14 @@ def sync(
                 _copy(base[0], branch)
                 described = base[1]
         if described:
-            _apply(branch, {c.doc_id: c.after for c in store.changes(described, current)})
-        else:
-            for batch in store.walk(current):
-                _apply(branch, {d["id"]: d for d in batch})
+            try:
+                _apply(branch, {c.doc_id: c.after for c in store.changes(described, current)})
+                _describe(branch, current)
+                return
+            except RefNotFound:  # rows of a commit the store does not have: start over
+                _delete_rows(branch)
+        for batch in store.walk(current):
+            _apply(branch, {d["id"]: d for d in batch}, fresh=True)
         _describe(branch, current)
 
 
@@ -68,6 +72,22 @@ def drop(branch: str) -> None:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for table in (ENTRY, FACET, STATE):
             cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
+
+
+def unindexed(store: VersionedStore) -> list[str]:
+    """The branches that have no index rows yet."""
+    indexed = set(IndexState.objects.exclude(head="").values_list("branch", flat=True))
+    return sorted({ref.name for ref in store.branches()} - indexed)
+
+
+def drop_orphans(branches: set[str]) -> list[str]:
+    """Forget the rows of every branch not in ``branches``; returns their names."""
+    indexed = set(IndexState.objects.values_list("branch", flat=True))
+    indexed |= set(IndexEntry.objects.values_list("branch", flat=True).distinct())
+    orphans = sorted(indexed - branches)
+    for branch in orphans:
+        drop(branch)
+    return orphans
 
 
 def rebuild(
@@ -81,9 +101,7 @@ def rebuild(
     with transaction.atomic():
         _locked_state(branch)
         head = store.branch_head(branch)
-        with connection.cursor() as cursor:
-            for table in (ENTRY, FACET):
-                cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
+        _delete_rows(branch)
         for batch in store.walk(head):
             _apply(branch, {d["id"]: d for d in batch}, fresh=True)
             count += len(batch)
@@ -122,7 +140,12 @@ def verify(store: VersionedStore) -> list[str]:
                 f"index of branch {branch}: describes {described}, the head is {head} "
                 "(run storage_reindex)"
             )
-        problems.extend(_verify_rows(store, branch, described))
+        try:
+            problems.extend(_verify_rows(store, branch, described))
+        except RefNotFound:
+            problems.append(
+                f"index of branch {branch}: describes {described}, unknown to the store"
+            )
     return problems
 
 
@@ -136,14 +159,14 @@ def _verify_rows(store: VersionedStore, branch: str, commit: str) -> Iterator[st
         facets.setdefault(doc_id, set()).add(facet)
     for batch in store.walk(commit):
         for document in batch:
-            if document.get("kind") not in KINDS:
+            if not is_element(document):
                 continue
             expected = row(document)
             found = entries.pop(expected.doc_id, None)
             name = f"index of branch {branch}: {expected.kind}/{expected.api_name}"
             if found is None:
                 yield f"{name}: no row"
-            elif found != _entry(expected)[1:]:
+            elif found != _entry(expected)[2:]:
                 yield f"{name}: row differs from the document"
             if facets.pop(expected.doc_id, set()) != expected.facets:
                 yield f"{name}: facets differ from the document"
@@ -163,6 +186,12 @@ def _locked_state(branch: str) -> str:
         return str(cursor.fetchone()[0])
 
 
+def _delete_rows(branch: str) -> None:
+    with connection.cursor() as cursor:
+        for table in (ENTRY, FACET):
+            cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
+
+
 def _describe(branch: str, commit: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {STATE} SET head = %s WHERE branch = %s", [commit, branch])
@@ -179,7 +208,7 @@ def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool =
                         f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks})",
                         [branch, *ids],
                     )
-    rows = [row(d) for d in changes.values() if d is not None and d.get("kind") in KINDS]
+    rows = [row(d) for d in changes.values() if d is not None and is_element(d)]
     insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows])
     insert_rows(
         "default", FACET, ("branch", "doc_id", "facet"),

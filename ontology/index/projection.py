@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ontology.documents import version
+from ontology.kinds import KINDS
 from ontology.references import references
 from ontology.storage.base import Document
 
@@ -30,19 +31,31 @@ FILTERS: dict[str, dict[str, Values]] = {
     "object-types": {
         "implements": lambda d: d.get("implements", ()),
         "visibility": _one("visibility"),
-        "sharedProperty": lambda d: [p["sharedProperty"] for p in d["properties"]
-                                     if p.get("sharedProperty")],
+        "sharedProperty": lambda d: [
+            p["sharedProperty"] for p in d["properties"] if p.get("sharedProperty")
+        ],
     },  # fmt: skip
     "link-types": {"objectType": _ends, "cardinality": _one("cardinality")},
     "interfaces": {"extends": lambda d: d.get("extends", ())},
     "action-types": {
-        "objectType": lambda d: [r["objectType"] for r in d.get("rules", ()) if r.get("objectType")],
+        "objectType": lambda d: [
+            r["objectType"] for r in d.get("rules", ()) if r.get("objectType")
+        ],
     },
     "shared-properties": {"valueType": _one("valueType")},
     "value-types": {"baseType": lambda d: [d["baseType"].get("type", "")]},
     "groups": {},
 }
 COMMON: dict[str, Values] = {"group": lambda d: d.get("groups", ()), "status": _one("status")}
+
+
+def is_element(document: Document | None) -> bool:
+    """Whether a stored document is an ontology element (the store may hold others)."""
+    return (
+        document is not None
+        and document.get("kind") in KINDS
+        and isinstance(document.get("apiName"), str)
+    )
 
 
 def facet(name: str, value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -18,13 +19,18 @@ def described(branch: str) -> str | None:
     return str(found[0][0]) if found and found[0][0] else None
 
 
-def named(branch: str, kind: str, api_name: str) -> str | None:
-    """The id of the element of ``kind`` named ``api_name``."""
-    found = _all(
-        f"SELECT doc_id FROM {ENTRY} WHERE branch = %s AND kind = %s AND api_name = %s",
-        [branch, kind, api_name],
-    )
-    return str(found[0][0]) if found else None
+def named_many(branch: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The ids of the elements named by (kind, apiName) keys, for those that exist."""
+    found: dict[tuple[str, str], str] = {}
+    for batch in chunks(list(keys), IN_BATCH // 2):
+        pairs = ", ".join(["(%s, %s)"] * len(batch))
+        sql = (
+            f"SELECT kind, api_name, doc_id FROM {ENTRY} "
+            f"WHERE branch = %s AND (kind, api_name) IN ({pairs})"
+        )
+        rows = _all(sql, [branch, *(part for key in batch for part in key)])
+        found.update({(str(k), str(n)): str(i) for k, n, i in rows})
+    return found
 
 
 def referrers(branch: str, kind: str, api_name: str) -> list[str]:
@@ -36,12 +42,21 @@ def referrers(branch: str, kind: str, api_name: str) -> list[str]:
     return [str(r[0]) for r in found]
 
 
-def page(
-    branch: str, kind: str, *, search: str, facets: Sequence[str], after: str, limit: int | None
-) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Match:
+    """Which elements of a list: one kind, a search text, facets they all have."""
+
+    kind: str
+    search: str = ""  # casefolded
+    facets: tuple[str, ...] = ()
+
+
+def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[tuple[str, str]]:
     """(id, apiName) of the matching elements named after ``after``, by apiName."""
-    where, params = _where(branch, kind, search, facets)
-    sql = f"SELECT doc_id, api_name FROM {ENTRY} e WHERE {where} AND api_name > %s ORDER BY api_name"
+    where, params = _where(branch, match)
+    sql = (
+        f"SELECT doc_id, api_name FROM {ENTRY} e WHERE {where} AND api_name > %s ORDER BY api_name"
+    )
     params.append(after)
     if limit is not None:
         sql += " LIMIT %s"
@@ -49,16 +64,9 @@ def page(
     return [(str(r[0]), str(r[1])) for r in _all(sql, params)]
 
 
-def count(
-    branch: str,
-    kind: str,
-    *,
-    search: str,
-    facets: Sequence[str],
-    among: Iterable[str] | None = None,
-) -> int:
+def count(branch: str, match: Match, *, among: Iterable[str] | None = None) -> int:
     """How many elements match; with ``among``, how many of those ids match."""
-    where, params = _where(branch, kind, search, facets)
+    where, params = _where(branch, match)
     if among is None:
         return int(_all(f"SELECT count(*) FROM {ENTRY} e WHERE {where}", params)[0][0])
     ids = list(among)
@@ -70,14 +78,14 @@ def count(
     return total
 
 
-def _where(branch: str, kind: str, search: str, facets: Sequence[str]) -> tuple[str, list[Any]]:
+def _where(branch: str, match: Match) -> tuple[str, list[Any]]:
     where = ["branch = %s", "kind = %s"]
-    params: list[Any] = [branch, kind]
-    if search:
+    params: list[Any] = [branch, match.kind]
+    if match.search:
         where.append("search LIKE %s ESCAPE '\\'")
-        escaped = search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = match.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{escaped}%")
-    for facet in facets:
+    for facet in match.facets:
         where.append(
             f"EXISTS (SELECT 1 FROM {FACET} f WHERE f.branch = e.branch "
             "AND f.doc_id = e.doc_id AND f.facet = %s)"

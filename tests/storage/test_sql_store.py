@@ -93,6 +93,7 @@ def test_fsck_passes_on_a_sound_store(capsys, settings):
     store = seeded(SQLStore(), 200)
     store.create_branch("dev", start="main")
     store.create_tag("v1", target="main")
+    call_command("storage_reindex")  # written past the pipeline: no index rows yet
     call_command("storage_fsck")
     assert "no problems found" in capsys.readouterr().out
 
@@ -101,6 +102,7 @@ def test_fsck_passes_on_a_sound_store(capsys, settings):
 def test_fsck_reports_a_document_whose_content_was_altered(settings):
     settings.OMS_STORAGES = {"default": {"BACKEND": "ontology.storage.sql.SQLStore"}}
     seeded(SQLStore(), 20)
+    call_command("storage_reindex")
     victim = StoreObject.objects.filter(type="doc").first()
     StoreObject.objects.filter(hash=victim.hash).update(data=victim.data.replace('"v":0', '"v":1'))
     with pytest.raises(CommandError, match="1 problem"):
@@ -111,6 +113,7 @@ def test_fsck_reports_a_document_whose_content_was_altered(settings):
 def test_fsck_reports_a_missing_tree_node_and_a_rewritten_commit(settings, capsys):
     settings.OMS_STORAGES = {"default": {"BACKEND": "ontology.storage.sql.SQLStore"}}
     store = seeded(SQLStore(), 20)
+    call_command("storage_reindex")
     head = StoreCommit.objects.get(id=store.resolve("main"))
     StoreObject.objects.filter(hash=head.tree).delete()
     StoreCommit.objects.filter(id=head.id).update(message="rewritten history")

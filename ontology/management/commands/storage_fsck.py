@@ -1,4 +1,5 @@
-"""``manage.py storage_fsck``: verify refs, commits and object hashes of the store."""
+"""``manage.py storage_fsck``: verify the store (refs, commits, object hashes) and the
+persisted index of its branch heads."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ontology.storage import get_store
+from ontology.selectors import store_problems
 
 
 class Command(BaseCommand):
-    help = "Verify that every ref points at a complete commit and every object matches its hash."
+    help = (
+        "Verify that every ref points at a complete commit, every object matches its hash and "
+        "every branch's index rows match its head."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--store", default="default", help="OMS_STORAGES alias to check.")
 
     def handle(self, *args: Any, store: str, **options: Any) -> None:
-        problems = get_store(store).verify()
+        problems = store_problems(store)
         for problem in problems:
             self.stderr.write(problem)
         if problems:

@@ -1,4 +1,5 @@
-"""``manage.py storage_init``: create the store's root commit and ``main`` when missing."""
+"""``manage.py storage_init``: create the store's root commit and ``main`` when missing, and
+index rows for every branch that has none (an upgrade from before the index)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ontology.index import maintain
 from ontology.storage import get_store
 
 
@@ -16,5 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--store", default="default", help="OMS_STORAGES alias.")
 
     def handle(self, *args: Any, store: str, **options: Any) -> None:
-        main = get_store(store).initialize(author="system")
+        versioned = get_store(store)
+        main = versioned.initialize(author="system")
         self.stdout.write(f"store {store!r}: branch {main.name} at {main.head}")
+        if store == "default":
+            for name in maintain.unindexed(versioned):
+                maintain.rebuild(versioned, name)
+                self.stdout.write(f"branch {name}: indexed.")

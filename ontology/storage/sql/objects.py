@@ -20,6 +20,7 @@ from ontology.storage.exceptions import CorruptStore
 from ontology.storage.sql.models import StoreObject
 
 DOC, TREE = "doc", "tree"
+TABLE = StoreObject._meta.db_table
 IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
 
 
@@ -44,8 +45,9 @@ class ObjectStore:
         """One object's parsed value."""
         text = self.cache.get(hash_)
         if text is None:
-            row = StoreObject.objects.using(self.using).filter(hash=hash_).values_list("data")
-            found = row.first()
+            with connections[self.using].cursor() as cursor:
+                cursor.execute(f"SELECT data FROM {TABLE} WHERE hash = %s", [hash_])
+                found = cursor.fetchone()
             if found is None:
                 raise CorruptStore(f"Object {hash_} is missing.")
             text = found[0]
@@ -67,8 +69,11 @@ class ObjectStore:
                 found[hash_] = json.loads(text)
         for start in range(0, len(missing), IN_BATCH):
             batch = missing[start : start + IN_BATCH]
-            rows = StoreObject.objects.using(self.using).filter(hash__in=batch)
-            for hash_, data in rows.values_list("hash", "data"):
+            marks = ", ".join(["%s"] * len(batch))
+            with connections[self.using].cursor() as cursor:
+                cursor.execute(f"SELECT hash, data FROM {TABLE} WHERE hash IN ({marks})", batch)
+                rows = cursor.fetchall()
+            for hash_, data in rows:
                 if keep:
                     self.cache.put(hash_, data)
                 found[hash_] = json.loads(data)
@@ -81,7 +86,7 @@ class ObjectStore:
         """Write ``{hash: (type, text, value)}``; objects already stored are left alone."""
         insert_rows(
             self.using,
-            StoreObject._meta.db_table,
+            TABLE,
             ("hash", "type", "data"),
             [(h, t, text) for h, (t, text, _) in objects.items()],
             ignore_conflicts=True,

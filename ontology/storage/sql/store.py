@@ -157,23 +157,28 @@ class SQLStore(VersionedStore):
     def resolve(self, ref: str) -> str:
         if not isinstance(ref, str) or not ref:
             raise InvalidName(f"Invalid ref {ref!r}.")
-        row = self._ref_rows().filter(name=ref).values_list("commit_id", flat=True).first()
-        if row is not None:
-            return row
-        if COMMIT_ID_RE.fullmatch(ref):
-            if len(ref) == 64:
-                # Always asked of the database (a commit cached inside a transaction that
-                # rolled back must not resolve); the row read is cached for what follows.
-                if self._load_commits([ref]):
-                    return ref
-            else:
-                found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])
-                if len(found) == 1:
-                    return found[0][0]
-                if len(found) > 1:
-                    raise RefNotFound(f"Commit id prefix {ref!r} is ambiguous.")
-            raise RefNotFound(f"No branch, tag or commit {ref!r}.")
-        base.validate_ref_name(ref, what="ref")
+        # One round trip: the ref of that name, and the commit of that id. A commit id is
+        # always asked of the database: one cached inside a transaction that rolled back
+        # must not resolve.
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT commit_id FROM oms_store_ref WHERE name = %s), "
+                "(SELECT id FROM oms_store_commit WHERE id = %s)",
+                [ref, ref if len(ref) == 64 else ""],
+            )
+            named, commit_id = cursor.fetchone()
+        if named is not None:
+            return str(named)
+        if commit_id is not None:
+            return str(commit_id)
+        if COMMIT_ID_RE.fullmatch(ref) and len(ref) < 64:
+            found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])
+            if len(found) == 1:
+                return found[0][0]
+            if len(found) > 1:
+                raise RefNotFound(f"Commit id prefix {ref!r} is ambiguous.")
+        if not COMMIT_ID_RE.fullmatch(ref):
+            base.validate_ref_name(ref, what="ref")
         raise RefNotFound(f"No branch, tag or commit {ref!r}.")
 
     # -- writes ----------------------------------------------------------------------------
@@ -306,15 +311,14 @@ class SQLStore(VersionedStore):
         entry = tree.lookup(self.objects, self._tree(ref), doc_id)
         if entry is None or entry[0] is None:
             raise DocumentNotFound(f"No document {doc_id!r} at {ref!r}.")
-        return self.objects.load(entry[0])  # type: ignore[no-any-return]
+        return self.objects.load(entry[0])
 
     def get_many(self, ref: str, doc_ids: Iterable[str]) -> dict[str, Document]:
-        root = self._tree(ref)
-        blobs: dict[str, str] = {}
-        for doc_id in doc_ids:
-            entry = tree.lookup(self.objects, root, base.validate_doc_id(doc_id))
-            if entry is not None and entry[0] is not None:
-                blobs[doc_id] = entry[0]
+        ids = [base.validate_doc_id(doc_id) for doc_id in doc_ids]
+        if not ids:
+            return {}
+        found = tree.lookup_many(self.objects, self._tree(ref), ids)
+        blobs = {doc_id: entry[0] for doc_id, entry in found.items() if entry[0] is not None}
         bodies = self.objects.load_many(blobs.values())
         return {doc_id: bodies[blob] for doc_id, blob in blobs.items()}
 
@@ -324,7 +328,9 @@ class SQLStore(VersionedStore):
     def walk(self, ref: str, *, batch_size: int = 500) -> Iterator[list[Document]]:
         live = [e[0] for _, e in tree.entries(self.objects, self._tree(ref)) if e[0]]
         for start in range(0, len(live), batch_size):
-            yield list(self.objects.load_many(live[start : start + batch_size], keep=False).values())
+            yield list(
+                self.objects.load_many(live[start : start + batch_size], keep=False).values()
+            )
 
     def changes(self, base_ref: str, head: str) -> list[DocumentChange]:
         differing = tree.diff(self.objects, self._tree(base_ref), self._tree(head))

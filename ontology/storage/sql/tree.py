@@ -65,6 +65,28 @@ def lookup(objects: ObjectStore, root: str, doc_id: str) -> Entry | None:
     return node["l"].get(doc_id)
 
 
+def lookup_many(objects: ObjectStore, root: str, doc_ids: list[str]) -> dict[str, Entry]:
+    """The entries of many documents (those present), one batched read per trie level."""
+    found: dict[str, Entry] = {}
+    pending = [(doc_id, key_digits(doc_id)) for doc_id in doc_ids]
+    at: dict[str, str] = dict.fromkeys(doc_ids, root)  # doc id -> node to look in next
+    depth = 0
+    while pending:
+        nodes = objects.load_many({at[doc_id] for doc_id, _ in pending})
+        still = []
+        for doc_id, digits in pending:
+            node = nodes[at[doc_id]]
+            if "l" in node:
+                if doc_id in node["l"]:
+                    found[doc_id] = node["l"][doc_id]
+            elif (child := node["c"].get(digits[depth])) is not None:
+                at[doc_id] = child[0]
+                still.append((doc_id, digits))
+        pending = still
+        depth += 1
+    return found
+
+
 def entries(objects: ObjectStore, root: str) -> Iterator[tuple[str, Entry]]:
     """Every (doc_id, entry) of a tree, tombstones included; one query per trie level."""
     level = [root]

@@ -85,9 +85,7 @@ class TerminusDBStore(VersionedStore):
         )
         self.graph = CommitGraph(self._fetch_chain, CACHE_SIZE)
         # Bounded by the bytes of the bodies they hold, whatever the ontology's size.
-        self._bodies: LRU[tuple[str, str], str] = LRU(
-            CACHE_SIZE, max_weight=cache_bytes, weigh=len
-        )
+        self._bodies: LRU[tuple[str, str], str] = LRU(CACHE_SIZE, max_weight=cache_bytes, weigh=len)
         self._snapshots: LRU[str, dict[str, str]] = LRU(
             16, max_weight=cache_bytes, weigh=lambda bodies: sum(map(len, bodies.values()))
         )
