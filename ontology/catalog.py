@@ -74,6 +74,7 @@ class Catalog:
     _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
     _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
     _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _versions: dict[str, str] = field(default_factory=dict, repr=False)  # the rows'
 
     def __post_init__(self) -> None:
         self._index_overlay()
@@ -99,8 +100,9 @@ class Catalog:
         if not wanted or not self.base:
             return
         found = self._fresh(lambda: queries.named_many(self.base, wanted))
-        self._looked.update({key: found.get(key) for key in wanted})
-        self.fetch(i for i in found.values() if i not in self.overlay)
+        self._looked.update({key: found[key][0] if key in found else None for key in wanted})
+        self._versions.update(found.values())
+        self.fetch(i for i, _ in found.values() if i not in self.overlay)
 
     @property
     def by_id(self) -> ById:
@@ -138,7 +140,7 @@ class Catalog:
              and needle in search_text(d) and set(wanted) <= self._facets(i)),
             key=lambda d: d["apiName"],
         )  # fmt: skip
-        rows: list[tuple[str, str]] = []
+        rows: list[tuple[str, str, str]] = []
         count = len(mine)
         if self.base:
             hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
@@ -146,7 +148,7 @@ class Catalog:
 
             match = queries.Match(kind, needle, tuple(wanted))
 
-            def read() -> tuple[list[tuple[str, str]], int]:
+            def read() -> tuple[list[tuple[str, str, str]], int]:
                 found = queries.page(self.base, match, after=after, limit=extra)
                 total = queries.count(self.base, match)
                 if hidden:
@@ -156,15 +158,20 @@ class Catalog:
             rows, counted = self._fresh(read)
             count += counted
             rows = [r for r in rows if r[0] not in self.overlay]
+            self._versions.update((doc_id, version) for doc_id, _, version in rows)
         merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
-                        + [(name, doc_id) for doc_id, name in rows])  # fmt: skip
+                        + [(name, doc_id) for doc_id, name, _ in rows])  # fmt: skip
         chosen = merged if limit is None else merged[:limit]
         bodies = self.fetch(doc_id for _, doc_id in chosen)
         documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
         return Page(count, documents, limit is not None and len(merged) > limit)
 
     def version_of(self, document: Document) -> str:
-        """An element's content hash (its ETag)."""
+        """An element's content hash (its ETag): from its row when it has one."""
+        if document["id"] not in self.overlay:
+            found = self._versions.get(document["id"])
+            if found is not None:
+                return found
         return version(document)
 
     def fetch(self, ids: Iterable[str]) -> dict[str, Document]:
@@ -213,7 +220,7 @@ class Catalog:
         """Stand on rows describing ``described``: the overlay is what differs from there."""
         assert self.store is not None
         self.described = described
-        self._looked = {}
+        self._looked, self._versions = {}, {}
         differ = {} if described == self.root else {
             c.doc_id: c.after for c in self.store.changes(described, self.root)}  # fmt: skip
         self.overlay = {**differ, **self.own}

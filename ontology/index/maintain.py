@@ -178,11 +178,16 @@ def _verify_rows(store: VersionedStore, branch: str, commit: str) -> Iterator[st
 
 
 def _locked_state(branch: str) -> str:
-    """The commit the rows of ``branch`` describe, its state row locked till the end."""
-    insert_rows("default", STATE, ("branch", "head"), [(branch, "")], ignore_conflicts=True)
-    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    """The commit the rows of ``branch`` describe, its state row locked till the end.
+
+    One statement: the upsert creates a missing row and locks the row either way.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT head FROM {STATE} WHERE branch = %s{suffix}", [branch])
+        cursor.execute(
+            f"INSERT INTO {STATE} (branch, head) VALUES (%s, '') "
+            f"ON CONFLICT (branch) DO UPDATE SET head = {STATE}.head RETURNING head",
+            [branch],
+        )
         return str(cursor.fetchone()[0])
 
 

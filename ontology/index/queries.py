@@ -19,17 +19,19 @@ def described(branch: str) -> str | None:
     return str(found[0][0]) if found and found[0][0] else None
 
 
-def named_many(branch: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The ids of the elements named by (kind, apiName) keys, for those that exist."""
-    found: dict[tuple[str, str], str] = {}
+def named_many(
+    branch: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(id, version) of the elements named by (kind, apiName) keys, for those that exist."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
     for batch in chunks(list(keys), IN_BATCH // 2):
         pairs = ", ".join(["(%s, %s)"] * len(batch))
         sql = (
-            f"SELECT kind, api_name, doc_id FROM {ENTRY} "
+            f"SELECT kind, api_name, doc_id, version FROM {ENTRY} "
             f"WHERE branch = %s AND (kind, api_name) IN ({pairs})"
         )
         rows = _all(sql, [branch, *(part for key in batch for part in key)])
-        found.update({(str(k), str(n)): str(i) for k, n, i in rows})
+        found.update({(str(k), str(n)): (str(i), str(v)) for k, n, i, v in rows})
     return found
 
 
@@ -51,17 +53,18 @@ class Match:
     facets: tuple[str, ...] = ()
 
 
-def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[tuple[str, str]]:
-    """(id, apiName) of the matching elements named after ``after``, by apiName."""
+def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[tuple[str, str, str]]:
+    """(id, apiName, version) of the matching elements named after ``after``, by apiName."""
     where, params = _where(branch, match)
     sql = (
-        f"SELECT doc_id, api_name FROM {ENTRY} e WHERE {where} AND api_name > %s ORDER BY api_name"
+        f"SELECT doc_id, api_name, version FROM {ENTRY} e "
+        f"WHERE {where} AND api_name > %s ORDER BY api_name"
     )
     params.append(after)
     if limit is not None:
         sql += " LIMIT %s"
         params.append(limit)
-    return [(str(r[0]), str(r[1])) for r in _all(sql, params)]
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in _all(sql, params)]
 
 
 def count(branch: str, match: Match, *, among: Iterable[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """Content-addressed objects in the ``oms_store_object`` table, with an LRU in front.
 
 Objects never change once written, so whatever is read or written is cached under its hash,
-as its JSON text: the LRU is bounded by the bytes of that text (``cache_bytes``), and every
-load parses a fresh value the caller owns.
+in two LRUs sharing ``cache_bytes``: document bodies as JSON text (every load parses a fresh
+value the caller owns) and tree nodes parsed, weighed at ``NODE_WEIGHT`` times their text
+(what a parsed node costs in memory, roughly), shared and never changed by their readers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ontology.storage.sql.models import StoreObject
 DOC, TREE = "doc", "tree"
 TABLE = StoreObject._meta.db_table
 IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
+NODE_WEIGHT = 4
 
 
 def object_hash(type_: str, text: str) -> str:
@@ -34,7 +36,29 @@ class ObjectStore:
 
     def __init__(self, using: str, cache_size: int, cache_bytes: int) -> None:
         self.using = using
-        self.cache: LRU[str, str] = LRU(cache_size, max_weight=cache_bytes, weigh=len)
+        self.cache: LRU[str, str] = LRU(cache_size, max_weight=cache_bytes // 2, weigh=len)
+        self.parsed: LRU[str, tuple[Any, int]] = LRU(
+            cache_size, max_weight=cache_bytes // 2, weigh=lambda item: item[1] * NODE_WEIGHT
+        )
+
+    def node(self, hash_: str) -> Any:
+        """One tree node, parsed and shared (callers must not change it)."""
+        return self.nodes([hash_])[hash_]
+
+    def nodes(self, hashes: Iterable[str]) -> dict[str, Any]:
+        """Tree nodes by hash, parsed and shared; one query for those not cached."""
+        found: dict[str, Any] = {}
+        missing: list[str] = []
+        for hash_ in set(hashes):
+            item = self.parsed.get(hash_)
+            if item is None:
+                missing.append(hash_)
+            else:
+                found[hash_] = item[0]
+        for hash_, text in self._texts(missing).items():
+            found[hash_] = json.loads(text)
+            self.parsed.put(hash_, (found[hash_], len(text)))
+        return found
 
     def encode(self, type_: str, value: Any) -> tuple[str, str]:
         """The (hash, text) of a value about to be stored."""
@@ -43,16 +67,7 @@ class ObjectStore:
 
     def load(self, hash_: str) -> Any:
         """One object's parsed value."""
-        text = self.cache.get(hash_)
-        if text is None:
-            with connections[self.using].cursor() as cursor:
-                cursor.execute(f"SELECT data FROM {TABLE} WHERE hash = %s", [hash_])
-                found = cursor.fetchone()
-            if found is None:
-                raise CorruptStore(f"Object {hash_} is missing.")
-            text = found[0]
-            self.cache.put(hash_, text)
-        return json.loads(text)
+        return self.load_many([hash_])[hash_]
 
     def load_many(self, hashes: Iterable[str], *, keep: bool = True) -> dict[str, Any]:
         """Several objects by hash, in as few queries as the batch size allows.
@@ -67,20 +82,25 @@ class ObjectStore:
                 missing.append(hash_)
             else:
                 found[hash_] = json.loads(text)
-        for start in range(0, len(missing), IN_BATCH):
-            batch = missing[start : start + IN_BATCH]
+        for hash_, text in self._texts(missing).items():
+            if keep:
+                self.cache.put(hash_, text)
+            found[hash_] = json.loads(text)
+        return found
+
+    def _texts(self, hashes: list[str]) -> dict[str, str]:
+        """The stored text of objects, ``CorruptStore`` if one is missing."""
+        texts: dict[str, str] = {}
+        for start in range(0, len(hashes), IN_BATCH):
+            batch = hashes[start : start + IN_BATCH]
             marks = ", ".join(["%s"] * len(batch))
             with connections[self.using].cursor() as cursor:
                 cursor.execute(f"SELECT hash, data FROM {TABLE} WHERE hash IN ({marks})", batch)
-                rows = cursor.fetchall()
-            for hash_, data in rows:
-                if keep:
-                    self.cache.put(hash_, data)
-                found[hash_] = json.loads(data)
-        lost = sorted(set(missing) - found.keys())
+                texts.update(cursor.fetchall())
+        lost = sorted(set(hashes) - texts.keys())
         if lost:
             raise CorruptStore(f"Objects are missing: {', '.join(lost[:5])}")
-        return found
+        return texts
 
     def save(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Write ``{hash: (type, text, value)}``; objects already stored are left alone."""
@@ -94,8 +114,11 @@ class ObjectStore:
 
     def remember(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Cache objects once the transaction that wrote them has committed."""
-        for hash_, (_, text, _) in objects.items():
-            self.cache.put(hash_, text)
+        for hash_, (type_, text, value) in objects.items():
+            if type_ == TREE:
+                self.parsed.put(hash_, (value, len(text)))
+            else:
+                self.cache.put(hash_, text)
 
 
 def insert_rows(

@@ -471,7 +471,7 @@ class SQLStore(VersionedStore):
             if node_hash not in stored:
                 problems.append(f"commit {commit_id}: tree object {node_hash} is missing")
                 continue
-            node = self.objects.load(node_hash)
+            node = self.objects.node(node_hash)
             if "c" in node:
                 pending.extend(child for child, _ in node["c"].values())
             else:

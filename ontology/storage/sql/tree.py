@@ -43,7 +43,7 @@ class TreeWriter:
 
     def load(self, hash_: str) -> dict[str, Any]:
         pending = self.new.get(hash_)
-        return pending[2] if pending else self.objects.load(hash_)
+        return pending[2] if pending else self.objects.node(hash_)
 
 
 def empty_tree(writer: TreeWriter) -> str:
@@ -54,13 +54,13 @@ def empty_tree(writer: TreeWriter) -> str:
 def lookup(objects: ObjectStore, root: str, doc_id: str) -> Entry | None:
     """The entry of ``doc_id`` (tombstones included), in one node read per level."""
     digits = key_digits(doc_id)
-    node = objects.load(root)
+    node = objects.node(root)
     depth = 0
     while "c" in node:
         child = node["c"].get(digits[depth])
         if child is None:
             return None
-        node = objects.load(child[0])
+        node = objects.node(child[0])
         depth += 1
     return node["l"].get(doc_id)
 
@@ -72,7 +72,7 @@ def lookup_many(objects: ObjectStore, root: str, doc_ids: list[str]) -> dict[str
     at: dict[str, str] = dict.fromkeys(doc_ids, root)  # doc id -> node to look in next
     depth = 0
     while pending:
-        nodes = objects.load_many({at[doc_id] for doc_id, _ in pending})
+        nodes = objects.nodes({at[doc_id] for doc_id, _ in pending})
         still = []
         for doc_id, digits in pending:
             node = nodes[at[doc_id]]
@@ -91,7 +91,7 @@ def entries(objects: ObjectStore, root: str) -> Iterator[tuple[str, Entry]]:
     """Every (doc_id, entry) of a tree, tombstones included; one query per trie level."""
     level = [root]
     while level:
-        nodes = objects.load_many(level)
+        nodes = objects.nodes(level)
         level = []
         for node in nodes.values():
             if "l" in node:
@@ -105,7 +105,7 @@ def _node_entries(objects: ObjectStore, node: dict[str, Any]) -> Iterator[tuple[
         yield from node["l"].items()
         return
     for child_hash, _ in node["c"].values():
-        yield from _node_entries(objects, objects.load(child_hash))
+        yield from _node_entries(objects, objects.node(child_hash))
 
 
 def update(writer: TreeWriter, root: str, changes: dict[str, Entry]) -> str:
@@ -155,8 +155,8 @@ def _diff(objects: ObjectStore, a: str | None, b: str | None, out: dict[str, Any
     """Compare two subtrees; None stands for an absent (empty) child."""
     if a == b:
         return
-    node_a = objects.load(a) if a else EMPTY
-    node_b = objects.load(b) if b else EMPTY
+    node_a = objects.node(a) if a else EMPTY
+    node_b = objects.node(b) if b else EMPTY
     if "c" in node_a and "c" in node_b:
         for digit in node_a["c"].keys() | node_b["c"].keys():
             child_a, child_b = node_a["c"].get(digit), node_b["c"].get(digit)
