@@ -11,12 +11,15 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from integrations.user_service.principal import SYSTEM
+from ontology.index import maintain
+from ontology.selectors import catalog_at
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
 from tests.ontology.conftest import client_for, object_type, url
@@ -36,6 +39,7 @@ def dev_on_postgres(on_postgres, settings) -> str:  # type: ignore[no-untyped-de
     store = get_store()
     store.initialize()
     store.create_branch("dev", start="main")
+    call_command("storage_init", verbosity=0)  # index rows for the branches made above
     return "dev"
 
 
@@ -133,6 +137,12 @@ class ConcurrentWriters(RuleBasedStateMachine):
         documents = {d["apiName"]: d for d in get_store().list("dev", kind="object-types")}
         for (name, field), text in self.expected.items():
             assert documents[name][field] == text, (name, field)
+
+    @invariant()
+    def every_branch_index_matches_its_head(self) -> None:
+        assert maintain.verify(get_store()) == []
+        listed = {d["id"]: d for d in catalog_at(branch="dev").of_kind("object-types")}
+        assert listed == {d["id"]: d for d in get_store().list("dev", kind="object-types")}
 
 
 def test_concurrent_patch_put_batch_and_merge_keep_every_acknowledged_change(dev_on_postgres):

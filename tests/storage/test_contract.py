@@ -261,6 +261,34 @@ def test_returned_documents_are_copies(store):
 # -- changes ----------------------------------------------------------------------------------
 
 
+def test_get_many_reads_the_present_documents_of_a_commit(store):
+    first = put(store, "main", doc("a", v=1), doc("b", v=1))
+    put(store, "main", doc("a", v=2), doc("c", v=1))
+    store.commit("main", [Delete("b")], author="alice", message="drop b")
+    assert store.get_many("main", ["a", "b", "c", "zz"]) == {
+        "a": doc("a", v=2), "c": doc("c", v=1)}  # fmt: skip
+    assert store.get_many(first.id, ["a", "b", "c"]) == {"a": doc("a", v=1), "b": doc("b", v=1)}
+    assert store.get_many("main", []) == {}
+    many = store.get_many("main", ["a"])
+    many["a"]["v"] = 99  # a copy: the next read is untouched
+    assert store.get("main", "a")["v"] == 2
+    with pytest.raises(RefNotFound):
+        store.get_many("nope", ["a"])
+    with pytest.raises(InvalidName):
+        store.get_many("main", ["bad id"])
+
+
+def test_walk_yields_every_document_once_in_batches(store):
+    put(store, "main", *(doc(f"d{i:03}", v=i) for i in range(23)))
+    store.commit("main", [Delete("d007")], author="alice", message="drop one")
+    batches = list(store.walk("main", batch_size=5))
+    assert all(1 <= len(batch) <= 5 for batch in batches)
+    walked = [d for batch in batches for d in batch]
+    assert sorted(d["id"] for d in walked) == [f"d{i:03}" for i in range(23) if i != 7]
+    assert {d["id"]: d for d in walked} == store.snapshot("main")
+    assert list(store.walk(store.get_commit(store.resolve("main")).parents[0], batch_size=5))
+
+
 def test_changes_lists_added_modified_and_deleted_documents(store):
     base = put(store, "main", doc("keep"), doc("edit", v=1), doc("drop"))
     store.commit(

@@ -203,3 +203,32 @@ def test_racing_writers_on_one_expected_head_have_exactly_one_winner(postgres_al
     outcomes = sorted(results.get(timeout=5) for _ in range(6))
     assert outcomes == ["moved"] * 5 + ["won"]
     assert len(store.log("main").commits) == 2
+
+
+@pytest.mark.django_db
+def test_the_caches_stay_within_their_byte_budget_whatever_the_data():
+    store = SQLStore(cache_bytes=64 * 1024)
+    store.initialize()
+    for start in range(0, 600, 200):
+        store.commit("main", [Put(doc(f"d{i}", text="x" * 500)) for i in range(start, start + 200)],
+                     author="seed", message="seed")  # fmt: skip
+    assert len(store.snapshot("main")) == 600
+    for i in range(600):
+        store.get("main", f"d{i}")
+    assert store.get_many("main", [f"d{i}" for i in range(600)]).keys() == {
+        f"d{i}" for i in range(600)}  # fmt: skip
+    assert 0 < store.objects.cache.weight <= 32 * 1024
+    assert 0 < store.objects.parsed.weight <= 32 * 1024
+
+
+def test_an_lru_bounded_by_weight_drops_the_least_recently_used():
+    from oms_project.lru import LRU
+
+    cache: LRU[str, str] = LRU(100, max_weight=10, weigh=len)
+    cache.put("a", "xxxx")
+    cache.put("b", "xxxx")
+    assert cache.get("a") == "xxxx"  # a is now the most recent
+    cache.put("c", "xxxx")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("xxxx", None, "xxxx")
+    cache.put("huge", "x" * 11)  # larger than the whole budget: not kept, nothing dropped
+    assert cache.get("huge") is None and cache.weight == 8
