@@ -1,15 +1,23 @@
 """WSGI entry point (gunicorn oms_project.wsgi).
 
 A worker is ready when it is loaded: every URL pattern (and so every view, serializer and
-schema module) is imported here, not by the first request, which would otherwise wait for
-it (cold start: ``docs/benchmarks.md``, "Scale").
+schema module) is imported and the database connection opened here, not by the first
+request, which would otherwise wait for them (cold start: ``docs/benchmarks.md``,
+"Scale"). gunicorn loads this module in each worker (no ``--preload``), so nothing opened
+here is shared across processes.
 """
 
+import logging
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.db import DatabaseError, connection
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_project.settings")
 application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - imports every view module now
+try:
+    connection.ensure_connection()
+except DatabaseError as exc:  # the readiness probe says so; the first request retries
+    logging.getLogger("oms").warning("No database connection at start: %s", exc)

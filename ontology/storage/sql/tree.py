@@ -145,28 +145,30 @@ def _build(writer: TreeWriter, keyed: dict[str, tuple[str, Entry]], depth: int) 
 
 
 def diff(objects: ObjectStore, a: str, b: str) -> dict[str, tuple[Entry | None, Entry | None]]:
-    """Entries whose blob differs between two trees: doc_id → (entry in a, entry in b)."""
+    """Entries whose blob differs between two trees: doc_id → (entry in a, entry in b).
+
+    Level by level: the differing subtrees of one level are read in one query.
+    """
     out: dict[str, tuple[Entry | None, Entry | None]] = {}
-    _diff(objects, a, b, out)
+    pairs: list[tuple[str | None, str | None]] = [(a, b)] if a != b else []
+    while pairs:
+        nodes = objects.nodes(h for pair in pairs for h in pair if h)
+        deeper: list[tuple[str | None, str | None]] = []
+        for hash_a, hash_b in pairs:
+            node_a = nodes[hash_a] if hash_a else EMPTY
+            node_b = nodes[hash_b] if hash_b else EMPTY
+            if "c" in node_a and "c" in node_b:
+                for digit in node_a["c"].keys() | node_b["c"].keys():
+                    child_a, child_b = node_a["c"].get(digit), node_b["c"].get(digit)
+                    pair = (child_a and child_a[0], child_b and child_b[0])
+                    if pair[0] != pair[1]:
+                        deeper.append(pair)
+                continue
+            left = dict(_node_entries(objects, node_a))
+            right = dict(_node_entries(objects, node_b))
+            for doc_id in left.keys() | right.keys():
+                before, after = left.get(doc_id), right.get(doc_id)
+                if (before and before[0]) != (after and after[0]):
+                    out[doc_id] = (before, after)
+        pairs = deeper
     return out
-
-
-def _diff(objects: ObjectStore, a: str | None, b: str | None, out: dict[str, Any]) -> None:
-    """Compare two subtrees; None stands for an absent (empty) child."""
-    if a == b:
-        return
-    node_a = objects.node(a) if a else EMPTY
-    node_b = objects.node(b) if b else EMPTY
-    if "c" in node_a and "c" in node_b:
-        for digit in node_a["c"].keys() | node_b["c"].keys():
-            child_a, child_b = node_a["c"].get(digit), node_b["c"].get(digit)
-            _diff(objects, child_a and child_a[0], child_b and child_b[0], out)
-        return
-    left, right = (
-        dict(_node_entries(objects, node_a)),
-        dict(_node_entries(objects, node_b)),
-    )
-    for doc_id in left.keys() | right.keys():
-        before, after = left.get(doc_id), right.get(doc_id)
-        if (before and before[0]) != (after and after[0]):
-            out[doc_id] = (before, after)
