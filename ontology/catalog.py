@@ -115,12 +115,25 @@ class Catalog:
 
     def referring_to(self, kind: str, api_name: str) -> list[Document]:
         """Elements that refer to (kind, apiName), sorted by kind and apiName."""
-        wanted = reference_facet(kind, api_name)
-        ids = [i for i in self._fresh(lambda: queries.referrers(self.base, kind, api_name))
-               if i not in self.overlay] if self.base else []  # fmt: skip
-        found = list(self.fetch(ids).values())
-        found += [d for i, d in self.overlay.items() if d is not None and wanted in self._facets(i)]
-        return sorted(found, key=lambda d: (d["kind"], d["apiName"]))
+        return self.referring_to_many([(kind, api_name)])[(kind, api_name)]
+
+    def referring_to_many(self, keys: Iterable[Key]) -> dict[Key, list[Document]]:
+        """The elements that refer to each (kind, apiName), read in one go."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[Key, list[str]] = {key: [] for key in wanted}
+        if self.base and wanted:
+            rows = self._fresh(lambda: queries.referrers(self.base, wanted))
+            for key, doc_id in rows:
+                if doc_id not in self.overlay:
+                    found[key].append(doc_id)
+        bodies = self.fetch(i for ids in found.values() for i in ids)
+        referring: dict[Key, list[Document]] = {}
+        for key, ids in found.items():
+            documents = [bodies[i] for i in ids if i in bodies]
+            facet_ = reference_facet(*key)
+            documents += [d for i, d in self.overlay.items() if d and facet_ in self._facets(i)]
+            referring[key] = sorted(documents, key=lambda d: (d["kind"], d["apiName"]))
+        return referring
 
     def page(
         self,

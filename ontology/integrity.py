@@ -37,14 +37,10 @@ class Problem:
 
 def check(catalog: Catalog, changed: Iterable[str]) -> list[Problem]:
     """Problems of the changed element ids and of every element referring to them."""
-    to_check: dict[str, Document] = {}
-    for doc_id in changed:
-        document = catalog.by_id.get(doc_id)
-        if document is None:
-            continue
-        to_check[doc_id] = document
-        for referrer in catalog.referring_to(document["kind"], document["apiName"]):
-            to_check[referrer["id"]] = referrer
+    to_check = catalog.fetch(changed)
+    keys = [(d["kind"], d["apiName"]) for d in to_check.values()]
+    for referrers in catalog.referring_to_many(keys).values():
+        to_check.update((r["id"], r) for r in referrers)
     catalog.prefetch(  # every name the checked elements use, in one read
         (kind, ref.name) for d in to_check.values() for ref in references(d) for kind in ref.kinds
     )

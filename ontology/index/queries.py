@@ -35,13 +35,15 @@ def named_many(
     return found
 
 
-def referrers(branch: str, kind: str, api_name: str) -> list[str]:
-    """Ids of the elements that refer to (kind, apiName)."""
-    found = _all(
-        f"SELECT doc_id FROM {FACET} WHERE branch = %s AND facet = %s",
-        [branch, reference_facet(kind, api_name)],
-    )
-    return [str(r[0]) for r in found]
+def referrers(branch: str, keys: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], str]]:
+    """(key, id) of every element that refers to one of the (kind, apiName) keys."""
+    by_facet = {reference_facet(*key): key for key in keys}
+    found: list[tuple[tuple[str, str], str]] = []
+    for batch in chunks(list(by_facet), IN_BATCH):
+        marks = ", ".join(["%s"] * len(batch))
+        sql = f"SELECT facet, doc_id FROM {FACET} WHERE branch = %s AND facet IN ({marks})"
+        found += [(by_facet[str(f)], str(i)) for f, i in _all(sql, [branch, *batch])]
+    return found
 
 
 @dataclass(frozen=True)

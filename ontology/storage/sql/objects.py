@@ -47,15 +47,9 @@ class ObjectStore:
 
     def nodes(self, hashes: Iterable[str]) -> dict[str, Any]:
         """Tree nodes by hash, parsed and shared; one query for those not cached."""
-        found: dict[str, Any] = {}
-        missing: list[str] = []
-        for hash_ in set(hashes):
-            item = self.parsed.get(hash_)
-            if item is None:
-                missing.append(hash_)
-            else:
-                found[hash_] = item[0]
-        for hash_, text in self._texts(missing).items():
+        cached = {h: self.parsed.get(h) for h in set(hashes)}
+        found = {h: item[0] for h, item in cached.items() if item is not None}
+        for hash_, text in self._texts([h for h, item in cached.items() if item is None]).items():
             found[hash_] = json.loads(text)
             self.parsed.put(hash_, (found[hash_], len(text)))
         return found
@@ -74,19 +68,13 @@ class ObjectStore:
 
         ``keep=False`` leaves the cache as it is (a walk over every object of a tree).
         """
-        found: dict[str, Any] = {}
-        missing: list[str] = []
-        for hash_ in set(hashes):
-            text = self.cache.get(hash_)
-            if text is None:
-                missing.append(hash_)
-            else:
-                found[hash_] = json.loads(text)
-        for hash_, text in self._texts(missing).items():
+        cached = {h: self.cache.get(h) for h in set(hashes)}
+        texts = {h: text for h, text in cached.items() if text is not None}
+        for hash_, text in self._texts([h for h, text in cached.items() if text is None]).items():
             if keep:
                 self.cache.put(hash_, text)
-            found[hash_] = json.loads(text)
-        return found
+            texts[hash_] = text
+        return {hash_: json.loads(text) for hash_, text in texts.items()}
 
     def _texts(self, hashes: list[str]) -> dict[str, str]:
         """The stored text of objects, ``CorruptStore`` if one is missing."""

@@ -277,8 +277,11 @@ class SQLStore(VersionedStore):
         """Tree updates and change rows for a commit; a no-op put changes nothing."""
         updates: dict[str, tree.Entry] = {}
         rows: list[tuple[str, str | None, str | None]] = []
+        ids = [doc_id for doc_id, _ in wanted]
+        heads = tree.lookup_many(self.objects, head_tree, ids)
+        theirs_all = tree.lookup_many(self.objects, merge_tree, ids) if merge_tree else {}
         for doc_id, blob in wanted:
-            current = tree.lookup(self.objects, head_tree, doc_id)
+            current = heads.get(doc_id)
             current_blob = current[0] if current else None
             if blob is None and current_blob is None:
                 raise DocumentNotFound(f"Cannot delete {doc_id!r}: no such document.")
@@ -286,7 +289,7 @@ class SQLStore(VersionedStore):
                 continue
             if merge_tree is not None:
                 # A merge that takes the other side's value keeps that side's authorship.
-                theirs = tree.lookup(self.objects, merge_tree, doc_id)
+                theirs = theirs_all.get(doc_id)
                 if theirs is not None and theirs[0] == blob:
                     updates[doc_id] = theirs
                     continue
