@@ -261,12 +261,10 @@ def fork(ontology: Ontology, changes: int) -> None:
 def describe(branch: str, names: Sequence[str], tag: str) -> None:
     """One commit on ``branch`` that edits the description of each named object type."""
     from integrations.user_service.principal import SYSTEM
-    from ontology.catalog import catalogs
+    from ontology.selectors import catalog_at
     from ontology.services import Operation, element_payload, elements_commit
-    from ontology.storage import get_store
 
-    store = get_store()
-    catalog = catalogs(store).at(store.resolve(branch))
+    catalog = catalog_at(branch=branch)
     operations = []
     for name in names:
         body = element_payload(catalog.get("object-types", name) or {})
@@ -325,14 +323,10 @@ def bench_cold_diff(size: int, changes: int, reps: int) -> list[Result]:
 
 
 def empty_caches(_: int) -> None:
-    """A new store instance (empty object LRU, so no catalogs either) and no garbage."""
-    from ontology import catalog
+    """A new store instance (empty object and commit LRUs) and no garbage."""
     from ontology.storage import stores
 
     stores.reset()
-    # A catalog cache holds its store strongly, so the weak-keyed map of caches never lets
-    # either go (see docs/benchmarks.md): drop them, or every run leaks a whole ontology.
-    catalog._caches.clear()
     gc.collect()
 
 

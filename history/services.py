@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import uuid
@@ -296,7 +297,9 @@ def intents_reconcile(*, grace: float | None = None) -> dict[str, int]:
     back to the head it was planned on) by the ``OMS-Intent`` line of the commit message.
     """
     from integrations.user_service.principal import Principal
+    from ontology.index import maintain as index
     from ontology.storage import get_store
+    from ontology.storage.exceptions import RefNotFound
 
     grace = settings.OMS_INTENT_GRACE if grace is None else grace
     cutoff = timezone.now() - timedelta(seconds=grace)
@@ -319,6 +322,8 @@ def intents_reconcile(*, grace: float | None = None) -> dict[str, int]:
                     branch=locked.branch, commit=commit, actor=actor,
                     changes=[tuple(pair) for pair in locked.changes],
                 )  # fmt: skip
+                with contextlib.suppress(RefNotFound):  # a branch deleted since has no rows
+                    index.sync(store, locked.branch)  # those the crash left behind catch up
                 locked.state, locked.commit = CommitIntent.DONE, commit.id
                 settled["announced"] += 1
             locked.closed_at = timezone.now()

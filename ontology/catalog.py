@@ -31,8 +31,9 @@ T = TypeVar("T")
 
 
 def catalog_for(store: VersionedStore, commit: str, *, branch: str = "") -> Catalog:
-    """The catalog of a commit id, on the rows describing it or else those of ``branch``."""
-    base = base_for(commit, prefer=branch)
+    """The catalog of a commit id, on the rows describing it or else those of ``branch``
+    (else the default branch's)."""
+    base = base_for(commit, prefer=branch or store.default_branch)
     if base is not None:
         catalog = Catalog(commit, store=store, base=base[0], root=commit)
         try:
@@ -53,6 +54,7 @@ class Page:
     count: int
     documents: list[Document]
     more: bool
+    exact: bool = True  # False: at least ``count`` match (a filtered count stops at a cap)
 
 
 @dataclass
@@ -154,21 +156,21 @@ class Catalog:
             key=lambda d: d["apiName"],
         )  # fmt: skip
         rows: list[tuple[str, str, str]] = []
-        count = len(mine)
+        count, exact = len(mine), True
         if self.base:
             hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
             extra = None if limit is None else limit + 1 + len(hidden)
 
             match = queries.Match(kind, needle, tuple(wanted))
 
-            def read() -> tuple[list[tuple[str, str, str]], int]:
+            def read() -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
                 found = queries.page(self.base, match, after=after, limit=extra)
-                total = queries.count(self.base, match)
+                total, exact = queries.count(self.base, match)
                 if hidden:
-                    total -= queries.count(self.base, match, among=hidden)
-                return found, total
+                    total -= queries.count(self.base, match, among=hidden)[0]
+                return found, (total, exact)
 
-            rows, counted = self._fresh(read)
+            rows, (counted, exact) = self._fresh(read)
             count += counted
             rows = [r for r in rows if r[0] not in self.overlay]
             self._versions.update((doc_id, version) for doc_id, _, version in rows)
@@ -177,7 +179,7 @@ class Catalog:
         chosen = merged if limit is None else merged[:limit]
         bodies = self.fetch(doc_id for _, doc_id in chosen)
         documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
-        return Page(count, documents, limit is not None and len(merged) > limit)
+        return Page(count, documents, limit is not None and len(merged) > limit, exact)
 
     def version_of(self, document: Document) -> str:
         """An element's content hash (its ETag): from its row when it has one."""

@@ -1,6 +1,6 @@
 """The ORM tables of the ontology app: the embedded SQL store and the persisted index."""
 
-from ontology.index.models import IndexEntry, IndexFacet, IndexState
+from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.storage.sql.models import (
     StoreChange,
     StoreCommit,
@@ -10,6 +10,7 @@ from ontology.storage.sql.models import (
 )
 
 __all__ = [
+    "IndexCount",
     "IndexEntry",
     "IndexFacet",
     "IndexState",

@@ -98,6 +98,7 @@ class ElementViewSet(viewsets.ViewSet):
         return Response(
             {
                 "count": page.count,
+                "countExact": page.exact,
                 "commit": catalog.commit,
                 "next": _encode_cursor(found[-1]["apiName"]) if page.more else None,
                 "results": [{**d, "version": catalog.version_of(d)} for d in found],
@@ -233,7 +234,11 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
         serializer.__name__.replace("Serializer", "PageSerializer"),
         (drf_serializers.Serializer,),
         {
-            "count": drf_serializers.IntegerField(),
+            "count": drf_serializers.IntegerField(help_text="How many elements match."),
+            "countExact": drf_serializers.BooleanField(
+                help_text="False when a search or filter matches more than 10,000 elements: "
+                "then at least ``count`` match."
+            ),
             "commit": drf_serializers.CharField(help_text="The commit the page was read at."),
             "next": drf_serializers.CharField(
                 allow_null=True, help_text="Cursor of the next page."

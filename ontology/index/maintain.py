@@ -9,18 +9,22 @@ next write of the branch, or ``storage_reindex``, brings them up to date.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from django.db import connection, transaction
 
-from ontology.index.models import IndexEntry, IndexFacet, IndexState
+from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.index.projection import Row, is_element, row
 from ontology.storage.base import Document, VersionedStore
 from ontology.storage.exceptions import RefNotFound
 from ontology.storage.sql.objects import IN_BATCH, insert_rows
 
-ENTRY, FACET, STATE = (m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState))
+ENTRY, FACET, STATE, COUNT = (
+    m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState, IndexCount)
+)
+TABLES = (ENTRY, FACET, COUNT)  # the rows of a branch (its state aside)
 ENTRY_COLUMNS = ("branch", "doc_id", "kind", "api_name", "search", "version")
 T = TypeVar("T")
 
@@ -70,7 +74,7 @@ def sync(
 def drop(branch: str) -> None:
     """Forget the rows of a deleted branch."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for table in (ENTRY, FACET, STATE):
+        for table in (*TABLES, STATE):
             cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
 
 
@@ -172,6 +176,14 @@ def _verify_rows(store: VersionedStore, branch: str, commit: str) -> Iterator[st
                 yield f"{name}: facets differ from the document"
     for doc_id in sorted(entries.keys() | facets.keys()):
         yield f"index of branch {branch}: {doc_id}: a row for a document not at {commit}"
+    stored = dict(IndexCount.objects.filter(branch=branch).values_list("kind", "count"))
+    actual = Counter(
+        IndexEntry.objects.filter(branch=branch).values_list("kind", flat=True).iterator()
+    )
+    for kind in sorted(stored.keys() | actual.keys()):
+        if stored.get(kind, 0) != actual.get(kind, 0):
+            yield (f"index of branch {branch}: counts {stored.get(kind, 0)} {kind}, "
+                   f"its rows {actual.get(kind, 0)}")  # fmt: skip
 
 
 # -- internals --------------------------------------------------------------------------------
@@ -193,7 +205,7 @@ def _locked_state(branch: str) -> str:
 
 def _delete_rows(branch: str) -> None:
     with connection.cursor() as cursor:
-        for table in (ENTRY, FACET):
+        for table in TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
 
 
@@ -203,22 +215,37 @@ def _describe(branch: str, commit: str) -> None:
 
 
 def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool = False) -> None:
-    """Replace the rows of the changed ids by those of their new documents."""
+    """Replace the rows of the changed ids by those of their new documents (``fresh``: the
+    branch has none of them yet) and move the per-kind counts by the difference."""
+    counts: Counter[str] = Counter()
     if not fresh:
         with connection.cursor() as cursor:
             for ids in chunks(list(changes), IN_BATCH):
                 marks = ", ".join(["%s"] * len(ids))
-                for table in (ENTRY, FACET):
-                    cursor.execute(
-                        f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks})",
-                        [branch, *ids],
-                    )
+                cursor.execute(
+                    f"DELETE FROM {ENTRY} WHERE branch = %s AND doc_id IN ({marks}) RETURNING kind",
+                    [branch, *ids],
+                )
+                counts.subtract(str(kind) for (kind,) in cursor.fetchall())
+                cursor.execute(
+                    f"DELETE FROM {FACET} WHERE branch = %s AND doc_id IN ({marks})",
+                    [branch, *ids],
+                )
     rows = [row(d) for d in changes.values() if d is not None and is_element(d)]
+    counts.update(r.kind for r in rows)
     insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows])
     insert_rows(
         "default", FACET, ("branch", "doc_id", "facet"),
         [(branch, r.doc_id, facet) for r in rows for facet in sorted(r.facets)],
     )  # fmt: skip
+    with connection.cursor() as cursor:
+        for kind, delta in sorted(counts.items()):
+            if delta:
+                cursor.execute(
+                    f"INSERT INTO {COUNT} (branch, kind, count) VALUES (%s, %s, %s) "
+                    f"ON CONFLICT (branch, kind) DO UPDATE SET count = {COUNT}.count + %s",
+                    [branch, kind, delta, delta],
+                )
 
 
 def _entry(r: Row, branch: str = "") -> tuple[str, ...]:
@@ -236,6 +263,11 @@ def _copy(source: str, branch: str) -> None:
         cursor.execute(
             f"INSERT INTO {FACET} (branch, doc_id, facet) "
             f"SELECT %s, doc_id, facet FROM {FACET} WHERE branch = %s",
+            [branch, source],
+        )
+        cursor.execute(
+            f"INSERT INTO {COUNT} (branch, kind, count) "
+            f"SELECT %s, kind, count FROM {COUNT} WHERE branch = %s",
             [branch, source],
         )
 

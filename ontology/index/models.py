@@ -2,8 +2,9 @@
 
 A row per element of the head (``IndexEntry``: kind, apiName, search text, content
 version), a row per facet of an element (``IndexFacet``: what list filters match and whom
-it refers to), and one ``IndexState`` per branch naming the commit the rows describe. They
-change only in ``ontology.index.maintain``, in the transaction that moves the head.
+it refers to), the number of elements per kind (``IndexCount``) and one ``IndexState`` per
+branch naming the commit the rows describe. They change only in ``ontology.index.maintain``,
+in the transaction that moves the head.
 """
 
 from __future__ import annotations
@@ -66,3 +67,21 @@ class IndexFacet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch}: {self.doc_id} {self.facet}"
+
+
+class IndexCount(models.Model):
+    """How many elements of one kind a branch head has (an unfiltered list's count)."""
+
+    branch = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40)
+    count = models.BigIntegerField()
+
+    class Meta:
+        app_label = "ontology"
+        db_table = "oms_index_count"
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "kind"], name="oms_index_count_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch}: {self.count} {self.kind}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection
 
-from ontology.index.maintain import ENTRY, FACET, STATE, chunks
+from ontology.index.maintain import COUNT, ENTRY, FACET, STATE, chunks
 from ontology.index.projection import reference_facet
 from ontology.storage.sql.objects import IN_BATCH
 
@@ -46,6 +46,9 @@ def referrers(branch: str, keys: Sequence[tuple[str, str]]) -> list[tuple[tuple[
     return found
 
 
+COUNT_CAP = 10_000  # a filtered list counts its matches up to here
+
+
 @dataclass(frozen=True)
 class Match:
     """Which elements of a list: one kind, a search text, facets they all have."""
@@ -69,12 +72,24 @@ def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[tu
     return [(str(r[0]), str(r[1]), str(r[2])) for r in _all(sql, params)]
 
 
-def count(branch: str, match: Match, *, among: Iterable[str] | None = None) -> int:
-    """How many elements match; with ``among``, how many of those ids match."""
+def count(branch: str, match: Match, *, among: Iterable[str] | None = None) -> tuple[int, bool]:
+    """(how many elements match, whether that is exact); with ``among``, how many of those
+    ids match (exact). A kind's whole count is kept with its rows; a filtered one is counted
+    up to ``COUNT_CAP`` and reported as inexact beyond it, so a page never scans the kind."""
+    if among is not None:
+        return _count_among(branch, match, list(among)), True
+    if not match.search and not match.facets:
+        found = _all(f"SELECT count FROM {COUNT} WHERE branch = %s AND kind = %s",
+                     [branch, match.kind])  # fmt: skip
+        return (int(found[0][0]) if found else 0), True
     where, params = _where(branch, match)
-    if among is None:
-        return int(_all(f"SELECT count(*) FROM {ENTRY} e WHERE {where}", params)[0][0])
-    ids = list(among)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {ENTRY} e WHERE {where} LIMIT %s) capped"
+    counted = int(_all(sql, [*params, COUNT_CAP + 1])[0][0])
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP
+
+
+def _count_among(branch: str, match: Match, ids: list[str]) -> int:
+    where, params = _where(branch, match)
     total = 0
     for batch in chunks(ids, IN_BATCH):
         marks = ", ".join(["%s"] * len(batch))

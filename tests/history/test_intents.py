@@ -11,6 +11,8 @@ import pytest
 from history.models import AuditEvent, CommitIntent
 from history.services import intents_reconcile
 from integrations.user_service.principal import SYSTEM
+from ontology.index import maintain
+from ontology.index.models import IndexState
 from ontology.services import Operation, elements_commit
 from ontology.signals import commit_created
 from ontology.storage import get_store
@@ -36,6 +38,8 @@ def terminus(settings) -> Iterator[TerminusDBStore]:
     store = get_store()
     store.initialize()
     store.create_branch("dev", start="main")
+    maintain.sync(store, "main")
+    maintain.sync(store, "dev")
     yield store
     server.stop()
 
@@ -88,6 +92,9 @@ def test_a_crash_after_the_store_commit_is_announced_by_the_sweep(terminus):
     assert intents_reconcile(grace=0) == {"announced": 1, "abandoned": 0}
     (event,) = AuditEvent.objects.filter(type="oms.group.created")
     assert event.commit == committed
+    # The index rows the crash left behind caught up with the head too.
+    assert IndexState.objects.get(branch="dev").head == committed
+    assert maintain.verify(terminus) == []
     assert intents_reconcile(grace=0) == {"announced": 0, "abandoned": 0}  # exactly once
     assert CommitIntent.objects.get().state == CommitIntent.DONE
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from integrations.user_service.principal import SYSTEM
 from ontology import selectors
 from ontology.index import maintain
-from ontology.index.models import IndexEntry, IndexFacet, IndexState
+from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
 from ontology.storage.base import Put
@@ -278,4 +278,23 @@ def test_terminusdb_rows_left_behind_by_a_crash_are_read_around_then_caught_up(t
     assert curator.get(ELEMENTS.format("dev") + "Order/").status_code == 200
     assert curator.get(ELEMENTS.format("dev")).json()["count"] == 2
     create(curator, "dev", object_type("Third"))
+    sound()
+
+
+def test_counts_are_kept_with_the_rows_and_filtered_counts_stop_at_a_cap(dev, curator, monkeypatch):
+    from ontology.index import queries
+
+    for name in ("Alpha", "Beta", "Gamma"):
+        create(curator, dev, object_type(name, description="shared words"))
+    curator.delete(ELEMENTS.format(dev) + "Beta/")
+    listed = curator.get(ELEMENTS.format(dev) + "?limit=1").json()
+    assert (listed["count"], listed["countExact"]) == (2, True)
+    assert IndexCount.objects.get(branch=dev, kind="object-types").count == 2
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    searched = curator.get(ELEMENTS.format(dev) + "?search=shared").json()
+    assert (searched["count"], searched["countExact"]) == (1, False)
+    assert [d["apiName"] for d in searched["results"]] == ["Alpha", "Gamma"]  # all still listed
+    IndexCount.objects.filter(branch=dev).update(count=7)
+    assert any("counts 7 object-types, its rows 2" in p for p in maintain.verify(get_store()))
+    call_command("storage_reindex", verbosity=0)
     sound()
