@@ -3,8 +3,8 @@
 A worker is ready when it is loaded: every URL pattern (and so every view, serializer and
 schema module) and every cache backend (the Redis client) is imported, and the database
 connection opened here, not by the first request, which would otherwise wait for them
-(cold start: ``docs/benchmarks.md``, "Scale"). gunicorn loads this module in each worker (no ``--preload``), so nothing opened
-here is shared across processes.
+(cold start: ``docs/benchmarks.md``, "Scale"). gunicorn loads this module in each worker
+(no ``--preload``), so nothing opened here is shared across processes.
 """
 
 import logging
