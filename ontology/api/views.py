@@ -236,7 +236,7 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
         {
             "count": drf_serializers.IntegerField(help_text="How many elements match."),
             "countExact": drf_serializers.BooleanField(
-                help_text="False when a search or filter matches more than 10,000 elements: "
+                help_text="False when a search or filter matches more than 1,000 elements: "
                 "then at least ``count`` match."
             ),
             "commit": drf_serializers.CharField(help_text="The commit the page was read at."),

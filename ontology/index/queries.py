@@ -46,7 +46,7 @@ def referrers(branch: str, keys: Sequence[tuple[str, str]]) -> list[tuple[tuple[
     return found
 
 
-COUNT_CAP = 10_000  # a filtered list counts its matches up to here
+COUNT_CAP = 1_000  # a filtered list counts its matches up to here
 
 
 @dataclass(frozen=True)
