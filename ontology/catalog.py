@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Literal, TypeVar, overload
 
+from oms_project.lru import LRU
 from ontology.documents import version
 from ontology.index import queries
 from ontology.index.maintain import base_for
@@ -30,10 +31,24 @@ Key = tuple[str, str]  # (kind, apiName)
 T = TypeVar("T")
 
 
-def catalog_for(store: VersionedStore, commit: str, *, branch: str = "") -> Catalog:
+#: Which rows a read of a commit stood on last: (commit, preferred branch) -> (branch, the
+#: commit those rows described). Reused by later reads of that commit, which verify it as
+#: they read (``Catalog._fresh``) and move on if those rows moved.
+_bases: LRU[tuple[str, str], tuple[str, str]] = LRU(1024)
+
+
+def catalog_for(
+    store: VersionedStore, commit: str, *, branch: str = "", reuse: bool = True
+) -> Catalog:
     """The catalog of a commit id, on the rows describing it or else those of ``branch``
-    (else the default branch's)."""
-    base = base_for(commit, prefer=branch or store.default_branch)
+    (else the default branch's). ``reuse=False`` looks the rows up afresh (a write under its
+    branch lock, which does not verify its reads)."""
+    key = (commit, branch or store.default_branch)
+    base = _bases.get(key) if reuse else None
+    if base is None:
+        base = base_for(commit, prefer=key[1])
+        if base is not None:
+            _bases.put(key, base)
     if base is not None:
         catalog = Catalog(commit, store=store, base=base[0], root=commit)
         try:
@@ -85,12 +100,12 @@ class Catalog:
 
     def get(self, kind: str, api_name: str) -> Document | None:
         """The element of ``kind`` named ``api_name``, or None."""
+        if not api_name:
+            return None
+        self.prefetch([(kind, api_name)])  # may stand on newer rows: the overlay moves too
         doc_id = self._names.get((kind, api_name))
         if doc_id is not None:
             return self.overlay[doc_id]
-        if not self.base or not api_name:
-            return None
-        self.prefetch([(kind, api_name)])
         doc_id = self._looked.get((kind, api_name))
         if doc_id is None or doc_id in self.overlay:
             return None
@@ -101,7 +116,7 @@ class Catalog:
         wanted = sorted({k for k in keys if k[1] and k not in self._looked} - self._names.keys())
         if not wanted or not self.base:
             return
-        found = self._fresh(lambda: queries.named_many(self.base, wanted))
+        found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
         self._looked.update({key: found[key][0] if key in found else None for key in wanted})
         self._versions.update(found.values())
         self.fetch(i for i, _ in found.values() if i not in self.overlay)
@@ -124,7 +139,7 @@ class Catalog:
         wanted = list(dict.fromkeys(keys))
         found: dict[Key, list[str]] = {key: [] for key in wanted}
         if self.base and wanted:
-            rows = self._fresh(lambda: queries.referrers(self.base, wanted))
+            rows = self._fresh(lambda: queries.referrers(self.base, wanted), stated=True)
             for key, doc_id in rows:
                 if doc_id not in self.overlay:
                     found[key].append(doc_id)
@@ -150,36 +165,45 @@ class Catalog:
         those named after ``after``, at most ``limit`` (None: all)."""
         wanted = [facet(name, value) for name, value in sorted((filters or {}).items())]
         needle = search.casefold()
-        mine = sorted(
-            (d for i, d in self.overlay.items() if d is not None and d["kind"] == kind
-             and needle in search_text(d) and set(wanted) <= self._facets(i)),
-            key=lambda d: d["apiName"],
-        )  # fmt: skip
-        rows: list[tuple[str, str, str]] = []
-        count, exact = len(mine), True
-        if self.base:
-            hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
-            extra = None if limit is None else limit + 1 + len(hidden)
-
-            match = queries.Match(kind, needle, tuple(wanted))
-
-            def read() -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
-                found = queries.page(self.base, match, after=after, limit=extra)
-                total, exact = queries.count(self.base, match)
-                if hidden:
-                    total -= queries.count(self.base, match, among=hidden)[0]
-                return found, (total, exact)
-
-            rows, (counted, exact) = self._fresh(read)
-            count += counted
-            rows = [r for r in rows if r[0] not in self.overlay]
-            self._versions.update((doc_id, version) for doc_id, _, version in rows)
+        while True:  # again if the rows moved under the read: the overlay changed with them
+            pinned = (self.base, self.described)
+            mine = sorted(
+                (d for i, d in self.overlay.items() if d is not None and d["kind"] == kind
+                 and needle in search_text(d) and set(wanted) <= self._facets(i)),
+                key=lambda d: d["apiName"],
+            )  # fmt: skip
+            rows, (count, exact) = self._rows(kind, needle, wanted, after, limit)
+            if (self.base, self.described) == pinned:
+                break
+        count += len(mine)
         merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
                         + [(name, doc_id) for doc_id, name, _ in rows])  # fmt: skip
         chosen = merged if limit is None else merged[:limit]
         bodies = self.fetch(doc_id for _, doc_id in chosen)
         documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
         return Page(count, documents, limit is not None and len(merged) > limit, exact)
+
+    def _rows(
+        self, kind: str, needle: str, wanted: list[str], after: str, limit: int | None
+    ) -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
+        """A page of the base rows without the overlay's ids, and how many rows match."""
+        if not self.base:
+            return [], (0, True)
+        hidden = [i for i, d in self.overlay.items() if d is None or d["kind"] == kind]
+        extra = None if limit is None else limit + 1 + len(hidden)
+        match = queries.Match(kind, needle, tuple(wanted))
+
+        def read() -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
+            found = queries.page(self.base, match, after=after, limit=extra)
+            total, exact = queries.count(self.base, match)
+            if hidden:
+                total -= queries.count(self.base, match, among=hidden)[0]
+            return found, (total, exact)
+
+        rows, counted = self._fresh(read)
+        rows = [r for r in rows if r[0] not in self.overlay]
+        self._versions.update((doc_id, version) for doc_id, _, version in rows)
+        return rows, counted
 
     def version_of(self, document: Document) -> str:
         """An element's content hash (its ETag): from its row when it has one."""
@@ -241,15 +265,27 @@ class Catalog:
         self.overlay = {**differ, **self.own}
         self._index_overlay()
 
-    def _fresh(self, read: Callable[[], T]) -> T:
+    @overload
+    def _fresh(self, read: Callable[[], tuple[T, str | None]], *, stated: Literal[True]) -> T: ...
+    @overload
+    def _fresh(self, read: Callable[[], T], *, stated: Literal[False] = False) -> T: ...
+
+    def _fresh(self, read: Callable[[], Any], *, stated: bool = False) -> Any:
         """``read`` of the base rows, repeated if they moved past the commit they described
-        (another writer of that branch committed in between). A write holding the branch
-        lock over rows of that branch (``steady``) has nothing to check."""
+        (another writer of that branch committed in between). A ``stated`` read returns the
+        commit the rows describe along with what it read (one statement); any other is
+        followed by a look at it. A write holding the branch lock over rows of that branch
+        (``steady``) has nothing to check."""
         while True:
             found = read()
+            if stated:
+                found, now = found
             if self.steady:
                 return found
-            now = queries.described(self.base)
+            if not stated:
+                now = queries.described(self.base)
+            if now == "moved":  # the rows moved between two statements of the read
+                continue
             if now == self.described:
                 return found
             if now is None:  # the branch went: stand on other rows

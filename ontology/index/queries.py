@@ -21,29 +21,50 @@ def described(branch: str) -> str | None:
 
 def named_many(
     branch: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """(id, version) of the elements named by (kind, apiName) keys, for those that exist."""
+) -> tuple[dict[tuple[str, str], tuple[str, str]], str | None]:
+    """(id, version) of the elements named by (kind, apiName) keys, for those that exist, and
+    the commit the rows describe, read in the same statement (None: the branch has no rows).
+    """
     found: dict[tuple[str, str], tuple[str, str]] = {}
+    head: str | None = None
     for batch in chunks(list(keys), IN_BATCH // 2):
         pairs = ", ".join(["(%s, %s)"] * len(batch))
         sql = (
-            f"SELECT kind, api_name, doc_id, version FROM {ENTRY} "
-            f"WHERE branch = %s AND (kind, api_name) IN ({pairs})"
+            f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version FROM {STATE} s "
+            f"LEFT JOIN {ENTRY} e ON e.branch = s.branch AND (e.kind, e.api_name) IN ({pairs}) "
+            "WHERE s.branch = %s"
         )
-        rows = _all(sql, [branch, *(part for key in batch for part in key)])
-        found.update({(str(k), str(n)): (str(i), str(v)) for k, n, i, v in rows})
-    return found
+        rows = _all(sql, [*(part for key in batch for part in key), branch])
+        head = _head(rows, head)
+        found.update({(str(k), str(n)): (str(i), str(v)) for _, k, n, i, v in rows if i})
+    return found, head
 
 
-def referrers(branch: str, keys: Sequence[tuple[str, str]]) -> list[tuple[tuple[str, str], str]]:
-    """(key, id) of every element that refers to one of the (kind, apiName) keys."""
+def referrers(
+    branch: str, keys: Sequence[tuple[str, str]]
+) -> tuple[list[tuple[tuple[str, str], str]], str | None]:
+    """(key, id) of every element that refers to one of the (kind, apiName) keys, and the
+    commit the rows describe, read in the same statement."""
     by_facet = {reference_facet(*key): key for key in keys}
     found: list[tuple[tuple[str, str], str]] = []
+    head: str | None = None
     for batch in chunks(list(by_facet), IN_BATCH):
         marks = ", ".join(["%s"] * len(batch))
-        sql = f"SELECT facet, doc_id FROM {FACET} WHERE branch = %s AND facet IN ({marks})"
-        found += [(by_facet[str(f)], str(i)) for f, i in _all(sql, [branch, *batch])]
-    return found
+        sql = (
+            f"SELECT s.head, f.facet, f.doc_id FROM {STATE} s LEFT JOIN {FACET} f "
+            f"ON f.branch = s.branch AND f.facet IN ({marks}) WHERE s.branch = %s"
+        )
+        rows = _all(sql, [*batch, branch])
+        head = _head(rows, head)
+        found += [(by_facet[str(f)], str(i)) for _, f, i in rows if i]
+    return found, head
+
+
+def _head(rows: list[tuple[Any, ...]], before: str | None) -> str | None:
+    """The state's head from rows that carry it first; "moved" if it differs between
+    statements (the caller reads again)."""
+    head = str(rows[0][0]) if rows and rows[0][0] else None
+    return head if before is None or head == before else "moved"
 
 
 COUNT_CAP = 1_000  # a filtered list counts its matches up to here

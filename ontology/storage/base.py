@@ -29,6 +29,8 @@ REF_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)
 REF_NAME_MAX = 100
 #: A ref name inside a URL path; lazy, so that routes below /branches/{name}/ still match.
 REF_URL_PATTERN = r"[A-Za-z][A-Za-z0-9._/-]*?"
+#: What reads as a commit id (or its prefix): never a branch or tag name.
+COMMIT_LIKE_RE = re.compile(r"^[0-9a-f]{7,64}$")
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 DOC_ID_MAX = 200
 
@@ -335,6 +337,8 @@ def validate_ref_name(name: object, *, what: str = "branch") -> str:
             f"Invalid {what} name {name!r}: use letters, digits, '.', '_', '-' and '/' "
             f"separated segments, starting with a letter, at most {REF_NAME_MAX} characters."
         )
+    if COMMIT_LIKE_RE.fullmatch(name):
+        raise InvalidName(f"Invalid {what} name {name!r}: it reads as a commit id.")
     return name
 
 

@@ -86,6 +86,7 @@ class SQLStore(VersionedStore):
         self.shares_database_transaction = using == "default"
         self.objects = ObjectStore(using, cache_size, cache_bytes)
         self.commits: LRU[str, dict[str, Any]] = LRU(cache_size)
+        self._committed: LRU[str, bool] = LRU(cache_size)  # commit ids seen committed
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -157,9 +158,11 @@ class SQLStore(VersionedStore):
     def resolve(self, ref: str) -> str:
         if not isinstance(ref, str) or not ref:
             raise InvalidName(f"Invalid ref {ref!r}.")
+        if self._committed.get(ref):
+            return ref  # no ref can bear a commit id's name (``validate_ref_name``)
         # One round trip: the ref of that name, and the commit of that id. A commit id is
-        # always asked of the database: one cached inside a transaction that rolled back
-        # must not resolve.
+        # asked of the database until it was seen outside a transaction: one cached inside a
+        # transaction that rolled back must not resolve.
         with connections[self.using].cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT commit_id FROM oms_store_ref WHERE name = %s), "
@@ -170,6 +173,8 @@ class SQLStore(VersionedStore):
         if named is not None:
             return str(named)
         if commit_id is not None:
+            if not connections[self.using].in_atomic_block:  # committed: it stays
+                self._committed.put(commit_id, True)
             return str(commit_id)
         if COMMIT_ID_RE.fullmatch(ref) and len(ref) < 64:
             found = list(self._commit_rows().filter(id__startswith=ref).values_list("id")[:2])
