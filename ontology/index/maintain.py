@@ -1,10 +1,11 @@
 """Moving a branch's index with its head; copying, dropping, rebuilding and verifying it.
 
-Only the write pipeline calls :func:`sync` and :func:`drop`, in the transaction that moves
-the head (see ``ontology/pipeline.py``), so the rows of a branch describe its head whenever
-that transaction commits. With a store outside the database (TerminusDB) the rows may lag
-behind a crash; reads still see the head (``ontology.catalog`` adds the difference) and the
-next write of the branch, or ``storage_reindex``, brings them up to date.
+The write pipeline calls :func:`sync` and :func:`drop` in the transaction that moves the
+head (see ``ontology/pipeline.py``), so the rows of a branch describe its head whenever that
+transaction commits. With a store outside the database (TerminusDB) the rows may lag behind
+a crash; reads still see the head (``ontology.catalog`` adds the difference) and the next
+write of the branch, the intent sweep (``history.services.intents_reconcile``) or
+``storage_reindex`` (:func:`rebuild`) brings them up to date.
 """
 
 from __future__ import annotations

@@ -53,16 +53,7 @@ def empty_tree(writer: TreeWriter) -> str:
 
 def lookup(objects: ObjectStore, root: str, doc_id: str) -> Entry | None:
     """The entry of ``doc_id`` (tombstones included), in one node read per level."""
-    digits = key_digits(doc_id)
-    node = objects.node(root)
-    depth = 0
-    while "c" in node:
-        child = node["c"].get(digits[depth])
-        if child is None:
-            return None
-        node = objects.node(child[0])
-        depth += 1
-    return node["l"].get(doc_id)
+    return lookup_many(objects, root, [doc_id]).get(doc_id)
 
 
 def lookup_many(objects: ObjectStore, root: str, doc_ids: list[str]) -> dict[str, Entry]:
