@@ -38,19 +38,21 @@ _bases: LRU[tuple[str, str], tuple[str, str]] = LRU(1024)
 
 
 def catalog_for(
-    store: VersionedStore, commit: str, *, branch: str = "", reuse: bool = True
+    store: VersionedStore, commit: str, *, branch: str = "", locked: bool = False
 ) -> Catalog:
     """The catalog of a commit id, on the rows describing it or else those of ``branch``
-    (else the default branch's). ``reuse=False`` looks the rows up afresh (a write under its
-    branch lock, which does not verify its reads)."""
+    (else the default branch's). ``locked``: a write holding ``branch``'s lock reads it; it
+    looks the rows up afresh and, when they are the branch's own and the lock is real (the
+    store in the database), need not verify its reads: nobody can move those rows."""
     key = (commit, branch or store.default_branch)
-    base = _bases.get(key) if reuse else None
+    base = None if locked else _bases.get(key)
     if base is None:
         base = base_for(commit, prefer=key[1])
         if base is not None:
             _bases.put(key, base)
     if base is not None:
-        catalog = Catalog(commit, store=store, base=base[0], root=commit)
+        steady = locked and store.shares_database_transaction and base[0] == branch
+        catalog = Catalog(commit, store=store, base=base[0], root=commit, steady=steady)
         try:
             catalog._pin(base[1])
             return catalog

@@ -117,10 +117,7 @@ def write(
         try:
             with _locked_head(store, branch, dry_run) as head:
                 _expect(branch, head, expected_head)
-                before = catalog_for(store, head, branch=branch, reuse=dry_run)
-                # Under a real lock (the store in the database), nobody moves these rows.
-                before.steady = not dry_run and store.shares_database_transaction and (
-                    before.base == branch)  # fmt: skip
+                before = catalog_for(store, head, branch=branch, locked=not dry_run)
                 planned = plan.plan(before)
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)

@@ -78,11 +78,6 @@ def facets(document: Document) -> set[str]:
     return found
 
 
-def matches(document: Document, wanted: Iterable[str]) -> bool:
-    """Whether an element has every facet in ``wanted`` (the in-memory twin of the query)."""
-    return set(wanted) <= facets(document)
-
-
 def search_text(document: Document) -> str:
     """What ``?search=`` looks in: apiName, displayName and description, casefolded."""
     return "\n".join(
