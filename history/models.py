@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
+
+
+class RowJSONField(models.JSONField):
+    """A JSON column that a bulk insert writes as one ``VALUES`` row per object.
+
+    Django 5.2 inserts PostgreSQL batches as ``UNNEST`` of one array per column, and psycopg
+    quotes every JSON document into the array literal in Python: 63 ms for 100 events of
+    5 KB, against 19 ms as plain rows (measured for issue 10). A field with a placeholder
+    opts its model out of ``UNNEST``.
+    """
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        return "%s"
 
 
 class AuditEvent(models.Model):
@@ -22,7 +36,7 @@ class AuditEvent(models.Model):
     branch = models.CharField(max_length=100, blank=True)
     commit = models.CharField(max_length=200, blank=True)
     actor = models.CharField(max_length=200, blank=True)
-    data = models.JSONField(default=dict)
+    data = RowJSONField(default=dict)
     state = models.CharField(max_length=9, choices=STATES, default=PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
