@@ -89,7 +89,7 @@ class Catalog:
     own: dict[str, Document | None] = field(default_factory=dict)  # changes patched on
     described: str = ""  # the commit the base rows describe
     steady: bool = False  # the base rows cannot move while this catalog is in use
-    _bodies: dict[str, Document] = field(default_factory=dict, repr=False)
+    _bodies: dict[str, Document | None] = field(default_factory=dict, repr=False)  # at root
     _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
     _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
     _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
@@ -220,7 +220,8 @@ class Catalog:
         wanted = list(dict.fromkeys(ids))
         missing = [i for i in wanted if i not in self.overlay and i not in self._bodies]
         if missing and self.store is not None and self.described:  # one read for them all
-            self._bodies.update(self.store.get_many(self.described, missing))
+            read = self.store.get_many(self.described, missing)
+            self._bodies.update({i: read.get(i) for i in missing})  # absent ones too
         found: dict[str, Document] = {}
         for doc_id in wanted:
             document = self.overlay[doc_id] if doc_id in self.overlay else self._bodies.get(doc_id)
