@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.db import connection, transaction
 
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
+from ontology.index.postgres import analyze_after_commit, doubled
 from ontology.index.projection import Row, is_element, row
 from ontology.storage.base import Document, VersionedStore
 from ontology.storage.exceptions import RefNotFound
@@ -244,9 +245,13 @@ def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool =
             if delta:
                 cursor.execute(
                     f"INSERT INTO {COUNT} (branch, kind, count) VALUES (%s, %s, %s) "
-                    f"ON CONFLICT (branch, kind) DO UPDATE SET count = {COUNT}.count + %s",
+                    f"ON CONFLICT (branch, kind) DO UPDATE SET count = {COUNT}.count + %s "
+                    "RETURNING count",
                     [branch, kind, delta, delta],
                 )
+                (now,) = cursor.fetchone()
+                if doubled(now - delta, now):
+                    analyze_after_commit()
 
 
 def _entry(r: Row, branch: str = "") -> tuple[str, ...]:
@@ -268,9 +273,11 @@ def _copy(source: str, branch: str) -> None:
         )
         cursor.execute(
             f"INSERT INTO {COUNT} (branch, kind, count) "
-            f"SELECT %s, kind, count FROM {COUNT} WHERE branch = %s",
+            f"SELECT %s, kind, count FROM {COUNT} WHERE branch = %s RETURNING count",
             [branch, source],
         )
+        if any(doubled(0, count) for (count,) in cursor.fetchall()):
+            analyze_after_commit()
 
 
 def chunks(items: list[T], size: int) -> Iterable[list[T]]:

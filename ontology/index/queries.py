@@ -27,16 +27,22 @@ def named_many(
     """
     found: dict[tuple[str, str], tuple[str, str]] = {}
     head: str | None = None
-    for batch in chunks(list(keys), IN_BATCH // 2):
-        pairs = ", ".join(["(%s, %s)"] * len(batch))
-        sql = (
-            f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version FROM {STATE} s "
-            f"LEFT JOIN {ENTRY} e ON e.branch = s.branch AND (e.kind, e.api_name) IN ({pairs}) "
-            "WHERE s.branch = %s"
-        )
-        rows = _all(sql, [*(part for key in batch for part in key), branch])
-        head = _head(rows, head)
-        found.update({(str(k), str(n)): (str(i), str(v)) for _, k, n, i, v in rows if i})
+    by_kind: dict[str, list[str]] = {}
+    for kind, name in keys:
+        by_kind.setdefault(kind, []).append(name)
+    # One kind per statement: ``api_name IN (...)`` is one index scan, where pairs were
+    # planned as one bitmap scan per pair (3 ms of planning for 100 names).
+    for kind, names in by_kind.items():
+        for batch in chunks(names, IN_BATCH):
+            marks = ", ".join(["%s"] * len(batch))
+            sql = (
+                f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version FROM {STATE} s "
+                f"LEFT JOIN {ENTRY} e ON e.branch = s.branch AND e.kind = %s "
+                f"AND e.api_name IN ({marks}) WHERE s.branch = %s"
+            )
+            rows = _all(sql, [kind, *batch, branch])
+            head = _head(rows, head)
+            found.update({(str(k), str(n)): (str(i), str(v)) for _, k, n, i, v in rows if i})
     return found, head
 
 

@@ -1,0 +1,122 @@
+"""What a write costs as the ontology grows: one store read for the elements it creates,
+name lookups that stay index conditions, events inserted as rows, fresh planner statistics.
+
+These count statements and read plans; the timings are ``bench/scale.py``'s.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from history.models import AuditEvent
+from integrations.user_service.principal import SYSTEM
+from ontology.index import queries
+from ontology.index.postgres import ANALYZE_FROM, doubled
+from ontology.services import Operation, elements_commit
+from ontology.storage import get_store
+from tests.ontology.conftest import object_type
+from tests.storage.conftest import STORE_DATABASES
+
+
+def create_many(branch: str, names: list[str]) -> None:
+    operations = [Operation("create", "object-types", body=object_type(n)) for n in names]
+    elements_commit(branch=branch, operations=operations, actor=SYSTEM, message="many")
+
+
+@pytest.mark.django_db
+def test_a_batch_of_creates_reads_the_store_once_for_the_new_ids(dev, monkeypatch):
+    call_command("storage_init", verbosity=0)
+    store = get_store()
+    asked: list[list[str]] = []
+    read = store.get_many
+
+    def counted(ref: str, ids: list[str]) -> dict:
+        asked.append(list(ids))
+        return read(ref, ids)
+
+    monkeypatch.setattr(store, "get_many", counted)
+    create_many(dev, [f"T{i:03}" for i in range(40)])
+    assert len(asked) == 1 and len(asked[0]) == 40  # absent ids are remembered as absent
+
+
+@pytest.mark.django_db
+def test_names_of_several_kinds_are_looked_up_together(dev, curator):
+    call_command("storage_init", verbosity=0)
+    create_many(dev, ["Alpha", "Beta"])
+    group = {"apiName": "Team"}
+    assert curator.post(f"/api/v1/branches/{dev}/groups/", group, format="json").status_code == 201
+    keys = [("object-types", "Alpha"), ("groups", "Team"), ("object-types", "Nope"),
+            ("groups", "Alpha")]  # fmt: skip
+    found, head = queries.named_many(dev, keys)
+    assert set(found) == {("object-types", "Alpha"), ("groups", "Team")}
+    assert head == get_store().branch_head(dev)
+
+
+def test_a_count_doubling_past_the_threshold_asks_for_statistics():
+    assert not doubled(0, ANALYZE_FROM - 1)
+    assert doubled(ANALYZE_FROM - 1, ANALYZE_FROM)
+    assert doubled(0, 5000) and doubled(3000, 4096)
+    assert not doubled(4096, 5000) and not doubled(5000, 4000)
+
+
+@pytest.fixture
+def dev_on_postgres(on_postgres, settings) -> str:  # type: ignore[no-untyped-def]
+    settings.OMS_STORAGES = {
+        "default": {"BACKEND": "ontology.storage.sql.SQLStore", "OPTIONS": {"using": "default"}}
+    }
+    store = get_store()
+    store.initialize()
+    store.create_branch("dev", start="main")
+    call_command("storage_init", verbosity=0)
+    return "dev"
+
+
+def analyzed() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT coalesce(sum(analyze_count), 0) FROM pg_stat_user_tables "
+            "WHERE relname IN ('oms_index_entry', 'oms_index_facet')"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
+def test_postgres_analyzes_the_index_once_a_branch_doubles_and_plans_lookups_by_name(
+    dev_on_postgres,
+):
+    dev = dev_on_postgres
+    before = analyzed()
+    create_many(dev, [f"Small{i:04}" for i in range(ANALYZE_FROM // 2)])
+    assert analyzed() == before  # below the threshold: autovacuum's business
+    create_many(dev, [f"Large{i:04}" for i in range(ANALYZE_FROM // 2)])
+    assert analyzed() == before + 2  # both tables, after the commit that doubled the kind
+    assert_names_are_index_conditions(dev, [f"Large{i:04}" for i in range(0, 500, 100)])
+
+
+def assert_names_are_index_conditions(branch: str, names: list[str]) -> None:
+    """The names are looked up in the index, not filtered out of the branch's rows (which is
+    what the planner did with statistics taken before the branch grew)."""
+    with CaptureQueriesContext(connection) as captured:
+        found, _ = queries.named_many(branch, [("object-types", n) for n in names])
+    assert len(found) == len(names)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + captured.captured_queries[-1]["sql"])
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Index Cond" in plan and "api_name" in plan.split("Index Cond", 1)[1], plan
+    assert "Filter" not in plan.split("oms_index_entry", 1)[1], plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
+def test_events_of_a_batch_are_inserted_as_rows_not_arrays(dev_on_postgres):
+    with CaptureQueriesContext(connection) as captured:
+        create_many(dev_on_postgres, ["Alpha", "Beta", "Gamma"])
+    inserts = [q["sql"] for q in captured.captured_queries if "history_auditevent" in q["sql"]
+               and q["sql"].startswith("INSERT")]  # fmt: skip
+    assert len(inserts) == 1 and "UNNEST" not in inserts[0]
+    assert AuditEvent.objects.filter(subject__startswith="object-types/").count() == 3
