@@ -34,7 +34,11 @@ def data_type_errors(value: Any, *, object_references: bool = False, depth: int 
     if not isinstance(value, dict):
         return {"type": ["A data type is an object with a 'type'."]}
     kind = value.get("type")
-    if kind not in ALL_TYPES or (kind == "objectReference" and not object_references):
+    if (
+        not isinstance(kind, str)
+        or kind not in ALL_TYPES
+        or (kind == "objectReference" and not object_references)
+    ):
         allowed = sorted(ALL_TYPES if object_references else ALL_TYPES - {"objectReference"})
         return {"type": [f"Unknown data type {kind!r}; use one of {', '.join(allowed)}."]}
     if depth > MAX_DEPTH:

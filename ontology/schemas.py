@@ -62,12 +62,7 @@ class DataTypeField(serializers.JSONField):
 class DocumentSerializer(StrictSerializer):
     """Accepts the read-only members a client got from a GET and sends back unchanged."""
 
-    ECHOED = {"id", "kind", "version"}
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in self.ECHOED}
-        return super().to_internal_value(data)
+    ignored = frozenset({"id", "kind", "version"})
 
 
 class DeprecationSerializer(StrictSerializer):
