@@ -59,6 +59,7 @@ from ontology.storage.sql.objects import DOC, ObjectStore, insert_rows, object_h
 COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
 PREFETCH = 64  # ancestors fetched per round trip when a walk meets an uncached commit
+SEED_PREFETCH = 16  # ancestors of a merge base's two starts (it is usually a few commits away)
 
 
 class _Lost(Exception):
@@ -360,9 +361,8 @@ class SQLStore(VersionedStore):
         start_a, start_b = self.resolve(a), self.resolve(b)
         flags = {start_a: 1}
         flags[start_b] = flags.get(start_b, 0) | 2
-        heap = [self._heap_item(start_a, prefetch=PREFETCH)]
-        if start_b != start_a:
-            heap.append(self._heap_item(start_b, prefetch=PREFETCH))
+        self._prefetch([c for c in flags if self.commits.get(c) is None], SEED_PREFETCH)
+        heap = [self._heap_item(commit_id) for commit_id in flags]
         heapq.heapify(heap)
         while heap:
             _, _, commit_id = heapq.heappop(heap)
@@ -618,22 +618,25 @@ class SQLStore(VersionedStore):
             self.commits.put(commit["id"], commit)
         return set(loaded)
 
-    def _prefetch(self, start: str, count: int) -> None:
-        """Load ``start`` and up to ``count`` of its ancestors in two queries."""
+    def _prefetch(self, starts: list[str], count: int) -> None:
+        """Load ``starts`` and up to ``count`` of their ancestors in two queries."""
+        if not starts:
+            return
+        marks = ", ".join(["%s"] * len(starts))
         sql = (
-            "WITH RECURSIVE anc(id) AS (SELECT id FROM oms_store_commit WHERE id = %s UNION "
-            "SELECT p.parent_id FROM oms_store_parent p JOIN anc ON p.commit_id = anc.id) "
+            f"WITH RECURSIVE anc(id) AS (SELECT id FROM oms_store_commit WHERE id IN ({marks}) "
+            "UNION SELECT p.parent_id FROM oms_store_parent p JOIN anc ON p.commit_id = anc.id) "
             "SELECT id FROM anc LIMIT %s"
         )
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, [start, count + 1])
+            cursor.execute(sql, [*starts, count + len(starts)])
             ids = [row[0] for row in cursor.fetchall()]
         self._load_commits(ids)
 
     def _heap_item(self, commit_id: str, prefetch: int = 0) -> tuple[int, float, str]:
         """Sort key of the DAG walks: children before parents, newer first."""
         if prefetch and self.commits.get(commit_id) is None:
-            self._prefetch(commit_id, max(prefetch, PREFETCH))
+            self._prefetch([commit_id], max(prefetch, PREFETCH))
         commit = self._commit(commit_id)
         return (-commit["generation"], -commit["timestamp"].timestamp(), commit_id)
 
