@@ -161,3 +161,16 @@ def test_writers_in_separate_processes_share_the_sqlite_file(embedded_env):
         text=True,
     )
     assert check.stdout.split("\n")[:2] == ["80", "[]"]
+
+
+def test_a_worker_loads_with_the_cache_and_database_down_and_says_so(tmp_path):
+    """The worker opens its connections when it loads, and loads without them."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(OMS_VAR_DIR=str(tmp_path / "missing"), OMS_SECRET_KEY="serving-test",
+               REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+               DATABASE_URL=f"postgres://nobody@127.0.0.1:{free_port()}/oms")  # fmt: skip
+    loaded = subprocess.run([sys.executable, "-c", "import oms_project.wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    assert "No connection to cache 'default' at start" in loaded.stderr + loaded.stdout
+    assert "No database connection at start" in loaded.stderr + loaded.stdout
