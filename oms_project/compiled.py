@@ -22,6 +22,7 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator, Regex
 from rest_framework import fields, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import SkipField, empty
+from rest_framework.utils import html
 
 from oms_project.serializers import StrictCharField, StrictSerializer, faster
 
@@ -38,6 +39,8 @@ def compiled(serializer: serializers.Serializer) -> Validate:
     validate = serializer.run_validation if serializer.partial else _field(serializer)
 
     def run(data: Any) -> Any:
+        if html.is_html_input(data):
+            raise Unsure  # a form or query string: DRF reads those its own way
         try:
             return validate(data)
         except (ValidationError, DjangoValidationError, SkipField) as exc:

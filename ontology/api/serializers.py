@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rest_framework import serializers
@@ -26,8 +27,10 @@ class ListQuerySerializer(ReadQuerySerializer):
     cursor = serializers.CharField(required=False, max_length=400)
 
 
+@functools.cache
 def list_query_serializer(kind: str) -> type[ListQuerySerializer]:
-    """The list query of one kind: the common filters plus the kind's own."""
+    """The list query of one kind: the common filters plus the kind's own (one class per
+    kind, made once)."""
     extra = {name: serializers.CharField(required=False, max_length=100) for name in FILTERS[kind]}
     name = "".join(part.title() for part in kind.split("-")) + "ListQuery"
     return type(name, (ListQuerySerializer,), extra)

@@ -43,9 +43,19 @@ IF_MATCH = OpenApiParameter(
 
 def query(serializer_class: type, request: Request) -> dict[str, Any]:
     """Validated query parameters (400 with their names when wrong)."""
+    if not request.query_params:
+        return dict(_defaults(serializer_class))
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+@functools.cache
+def _defaults(serializer_class: type) -> dict[str, Any]:
+    """What a query serializer makes of no parameters (most reads send none)."""
+    serializer = serializer_class(data={})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def header_version(request: Request, name: str = "HTTP_IF_MATCH") -> str | None:
