@@ -146,11 +146,15 @@ class Catalog:
                 if doc_id not in self.overlay:
                     found[key].append(doc_id)
         bodies = self.fetch(i for ids in found.values() for i in ids)
+        mine: dict[str, list[Document]] = {}  # the overlay's elements by facet
+        for doc_id, document in self.overlay.items():
+            if document is not None:
+                for facet_ in self._facets(doc_id):
+                    mine.setdefault(facet_, []).append(document)
         referring: dict[Key, list[Document]] = {}
         for key, ids in found.items():
             documents = [bodies[i] for i in ids if i in bodies]
-            facet_ = reference_facet(*key)
-            documents += [d for i, d in self.overlay.items() if d and facet_ in self._facets(i)]
+            documents += mine.get(reference_facet(*key), [])
             referring[key] = sorted(documents, key=lambda d: (d["kind"], d["apiName"]))
         return referring
 

@@ -273,8 +273,32 @@ def _order(change: Change) -> tuple[Any, ...]:
     """Kind (in ``KINDS`` order), apiName, path; type and values only break ties."""
     return (
         KIND_ORDER.get(change.kind, len(KIND_ORDER)), change.api_name, change.path, change.type,
-        canonical_json(change.before), canonical_json(change.after),
+        _Values(change),
     )  # fmt: skip
+
+
+class _Values:
+    """A change's values as a sort key, encoded only when two changes tie on everything
+    before them (an added element's value is the whole element)."""
+
+    __slots__ = ("change", "_key")
+
+    def __init__(self, change: Change) -> None:
+        self.change = change
+        self._key: tuple[str, str] | None = None
+
+    def key(self) -> tuple[str, str]:
+        if self._key is None:
+            self._key = (canonical_json(self.change.before), canonical_json(self.change.after))
+        return self._key
+
+    def __lt__(self, other: _Values) -> bool:
+        return self.key() < other.key()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Values) and self.key() == other.key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache; never a dict key
 
 
 @dataclass(frozen=True)
