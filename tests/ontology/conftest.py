@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from integrations.user_service.principal import Principal, scopes_for
@@ -12,6 +13,19 @@ from ontology.storage import get_store
 def persona(role: str) -> Principal:
     roles = frozenset({role})
     return Principal(id=f"u-{role}", username=role, roles=roles, scopes=scopes_for(roles))
+
+
+@pytest.fixture
+def dev_on_postgres(on_postgres, settings) -> str:  # type: ignore[no-untyped-def]
+    """``dev`` on the PostgreSQL server, the store in the same database, indexed."""
+    settings.OMS_STORAGES = {
+        "default": {"BACKEND": "ontology.storage.sql.SQLStore", "OPTIONS": {"using": "default"}}
+    }
+    store = get_store()
+    store.initialize()
+    store.create_branch("dev", start="main")
+    call_command("storage_init", verbosity=0)  # index rows for the branches made above
+    return "dev"
 
 
 @pytest.fixture

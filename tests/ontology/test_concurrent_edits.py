@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -29,18 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(databases=STORE_DATABA
                                                           transaction=True)]  # fmt: skip
 FIELDS = ["description", "displayName", "pluralDisplayName", "icon", "titleProperty"]
 ROUNDS = 4
-
-
-@pytest.fixture
-def dev_on_postgres(on_postgres, settings) -> str:  # type: ignore[no-untyped-def]
-    settings.OMS_STORAGES = {
-        "default": {"BACKEND": "ontology.storage.sql.SQLStore", "OPTIONS": {"using": "default"}}
-    }
-    store = get_store()
-    store.initialize()
-    store.create_branch("dev", start="main")
-    call_command("storage_init", verbosity=0)  # index rows for the branches made above
-    return "dev"
 
 
 def in_threads(jobs: list[Callable[[], None]]) -> list[BaseException]:

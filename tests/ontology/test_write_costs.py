@@ -62,18 +62,6 @@ def test_a_count_doubling_past_the_threshold_asks_for_statistics():
     assert not doubled(4096, 5000) and not doubled(5000, 4000)
 
 
-@pytest.fixture
-def dev_on_postgres(on_postgres, settings) -> str:  # type: ignore[no-untyped-def]
-    settings.OMS_STORAGES = {
-        "default": {"BACKEND": "ontology.storage.sql.SQLStore", "OPTIONS": {"using": "default"}}
-    }
-    store = get_store()
-    store.initialize()
-    store.create_branch("dev", start="main")
-    call_command("storage_init", verbosity=0)
-    return "dev"
-
-
 def analyzed() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
