@@ -9,24 +9,25 @@ API (and, later, the curators' pages), and nothing is deleted.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.auth.models import AbstractUser
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from branches import proposals, services
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
-from integrations.user_service.principal import BRANCH_ADMIN, Principal, principal_from_user
+from integrations.user_service.principal import BRANCH_ADMIN, WRITE, Principal
+from oms_project.admin_site import ScopedAdmin, ScopedInline, allowed, curator
 
 
 def actor_of(request: HttpRequest) -> Principal:
     """The signed-in curator as the services' actor."""
-    assert isinstance(request.user, AbstractUser)  # the admin only serves signed-in staff
-    return principal_from_user(request.user, source="session")
+    found = curator(request)
+    assert found is not None  # the admin serves signed-in curators only
+    return found
 
 
 @admin.register(BranchPolicy)
-class BranchPolicyAdmin(admin.ModelAdmin):
+class BranchPolicyAdmin(ScopedAdmin):
     list_display = ["branch", "protected", "required_approvals", "compatibility_mode", "base"]
     list_filter = ["protected", "compatibility_mode"]
     search_fields = ["branch"]
@@ -41,7 +42,7 @@ class BranchPolicyAdmin(admin.ModelAdmin):
         return False  # and goes with it; deleting the row would unprotect the branch
 
     def has_change_permission(self, request: HttpRequest, obj: BranchPolicy | None = None) -> bool:
-        return actor_of(request).has_scope(BRANCH_ADMIN)
+        return allowed(request, BRANCH_ADMIN)
 
     def save_model(
         self, request: HttpRequest, obj: BranchPolicy, form: ModelForm[BranchPolicy], change: bool
@@ -52,36 +53,22 @@ class BranchPolicyAdmin(admin.ModelAdmin):
             services.branch_policy_update(name=obj.branch, changes=changes, actor=actor_of(request))
 
 
-class ReviewInline(admin.TabularInline):
+class ReviewInline(ScopedInline):
+    """Reviews are given through the service, never edited here."""
+
     model = Review
-    extra = 0
-    can_delete = False
     fields = readonly_fields = (
         "reviewer", "reviewer_id", "verdict", "body", "source_head", "dismissed", "created_at",
     )  # fmt: skip
 
-    def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
-        return False  # reviews are given through the service, never edited
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ScopedInline):
     model = ProposalEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("action", "actor", "detail", "at")
-
-    def has_add_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
-        return False
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ScopedAdmin):
     list_display = ["id", "title", "source", "target", "state", "author", "created_at"]
     list_filter = ["state", "target"]
     search_fields = ["title", "source", "target", "author"]
@@ -99,7 +86,9 @@ class ProposalAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Proposal | None = None) -> bool:
-        return obj is None or obj.is_open  # merged and closed proposals are history
+        # Editing and closing are ``ontology:write``, as in the API; merged and closed
+        # proposals are history.
+        return allowed(request, WRITE) and (obj is None or obj.is_open)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Proposal | None = None) -> list[str]:
         if obj is not None and not obj.is_open:
@@ -115,7 +104,7 @@ class ProposalAdmin(admin.ModelAdmin):
             fresh = Proposal.objects.get(pk=obj.pk)
             proposals.proposal_update(proposal=fresh, changes=changes, actor=actor_of(request))
 
-    @admin.action(description="Close the selected open proposals")
+    @admin.action(description="Close the selected open proposals", permissions=["change"])
     def close(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         actor = actor_of(request)
         closed = 0
@@ -126,7 +115,7 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ScopedAdmin):
     list_display = ["tag", "version", "bump", "commit", "created_by", "created_at"]
     readonly_fields = [f.name for f in Release._meta.fields]
 

@@ -8,10 +8,14 @@ from django.http import HttpRequest
 
 from history.models import AuditEvent
 from history.services import audit_events_redeliver
+from integrations.user_service.principal import AUDIT_READ, BRANCH_ADMIN
+from oms_project.admin_site import ScopedAdmin, allowed
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ScopedAdmin):
+    view_scope = AUDIT_READ
+
     list_display = [
         "sequence", "type", "subject", "branch", "actor", "state", "attempts", "last_error", "time",
     ]  # fmt: skip
@@ -30,7 +34,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    @admin.action(description="Re-drive the selected dead letters")
+    def has_redeliver_permission(self, request: HttpRequest) -> bool:
+        return allowed(request, BRANCH_ADMIN)  # admins only
+
+    @admin.action(description="Re-drive the selected dead letters", permissions=["redeliver"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> None:
         ids = list(queryset.filter(state=AuditEvent.DEAD).values_list("pk", flat=True))
         count = audit_events_redeliver(ids=ids) if ids else 0

@@ -11,7 +11,8 @@ import logging
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from rest_framework import exceptions as drf
 from rest_framework.views import set_rollback
 
@@ -154,14 +155,30 @@ class ProblemView(Protocol):
 
     def __call__(
         self, request: HttpRequest, exception: Exception | None = None
-    ) -> JsonResponse: ...
+    ) -> HttpResponse: ...
 
 
 def problem_view(status: int, code: str, title: str) -> ProblemView:
-    """A Django ``handler404``/``handler500`` style view answering with problem details."""
+    """A Django ``handler404``/``handler500`` style view answering with problem details, or
+    with an HTML page in the admin's look under ``/admin/`` (curators use a browser there)."""
 
-    def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         detail = f"Nothing is served at {request.path}." if status == 404 else title
+        if request.path.startswith("/admin/"):
+            return admin_error(request, status=status, title=title, detail=detail)
         return problem_response(status=status, code=code, title=title, detail=detail)
 
     return view
+
+
+def admin_error(request: HttpRequest, *, status: int, title: str, detail: str) -> HttpResponse:
+    """An error page of the admin (``templates/admin/error.html``)."""
+    from django.contrib import admin  # the admin site is built once the apps are ready
+
+    try:
+        context = {**admin.site.each_context(request), "status": status, "title": title,
+                   "detail": detail, "request_id": request_id_var.get()}  # fmt: skip
+        return render(request, "admin/error.html", context, status=status)
+    except Exception:  # noqa: BLE001 - a broken page must still answer: plain text then
+        logger.exception("The admin error page failed to render")
+        return HttpResponse(f"{status} {title}", status=status, content_type="text/plain")

@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env_list("OMS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testse
 CSRF_TRUSTED_ORIGINS = env_list("OMS_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "oms_project.apps.OMSAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
 # Remote mode when USER_SERVICE_URL is set (tokens validated by the User Service); otherwise
 # local mode: simplejwt tokens for Django users, roles from their groups.
 USER_SERVICE_URL = env_str("USER_SERVICE_URL").rstrip("/")
+# The admin: a User Service token signs a curator in (remote mode only), local passwords too.
+AUTHENTICATION_BACKENDS = [
+    "integrations.user_service.backend.UserServiceBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 OMS_USER_SERVICE_TIMEOUT = env_float("OMS_USER_SERVICE_TIMEOUT", 2.0)
 OMS_AUTH_CACHE_TTL = env_int("OMS_AUTH_CACHE_TTL", 60)
 OMS_JWT_LOCAL_VERIFY = env_bool("OMS_JWT_LOCAL_VERIFY", True)

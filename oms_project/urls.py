@@ -1,15 +1,18 @@
-"""Root URLs: the API under /api/v1/, its schema and docs, health, metrics, admin."""
+"""Root URLs: a landing page, the API under /api/v1/, its schema and docs, health, metrics,
+the admin."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oms_project import health
 from oms_project.exceptions import problem_view
 
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/auth/", include("integrations.urls")),

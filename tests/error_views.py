@@ -47,7 +47,12 @@ class PrivateView(APIView):
         return Response({})
 
 
+def admin_bug(request):  # type: ignore[no-untyped-def]
+    raise RuntimeError("a bug in an admin page")
+
+
 urlpatterns = [
+    path("admin/bug/", admin_bug),
     path("api/v1/echo/", EchoView.as_view()),
     path("api/v1/domain-error/", DomainErrorView.as_view()),
     path("api/v1/bug/", BugView.as_view()),

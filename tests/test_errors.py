@@ -71,6 +71,22 @@ def test_a_bug_is_a_500_problem_without_internals(client):
     assert "a bug" not in json.dumps(body)
 
 
+def test_inside_the_admin_a_bug_and_a_missing_page_are_html_pages(client):
+    from django.contrib.auth.models import Group, User
+
+    viewer = User.objects.create_user("viewer")
+    viewer.groups.add(Group.objects.create(name="viewer"))
+    client.force_login(viewer)
+    client.raise_request_exception = False
+    for path, status in (("/admin/bug/", 500), ("/admin/no/such/page/", 404)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response["Content-Type"].startswith("text/html")
+        page = response.content.decode()
+        assert "OMS curators" in page and f"{status} —" in page
+        assert "a bug in an admin page" not in page
+
+
 def test_a_sane_request_id_is_echoed_and_an_unsafe_one_replaced(client):
     response = client.get("/health/live", HTTP_X_REQUEST_ID="req-42")
     assert response["X-Request-ID"] == "req-42"
