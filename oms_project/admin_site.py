@@ -10,6 +10,8 @@ reviewers review, admins administer. A user with no role cannot sign in. With
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -17,7 +19,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.models import AbstractUser
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path, reverse
 
 from integrations.user_service.principal import READ, Principal, principal_from_user
 
@@ -56,6 +60,17 @@ class CuratorLoginForm(AdminAuthenticationForm):
             raise forms.ValidationError(self.error_messages["no_role"], code="no_role")
 
 
+@dataclass(frozen=True)
+class Page:
+    """A page of the admin that is not a model's (an app's own view, e.g. the browser)."""
+
+    route: str  # under /admin/
+    view: Callable[..., HttpResponse]
+    name: str  # URL name, in the ``admin`` namespace
+    menu: tuple[str, str] | None = None  # (section, entry) in the index and the sidebar
+    scope: str = READ
+
+
 class OMSAdminSite(admin.AdminSite):
     site_header = "OMS curators"
     site_title = "OMS"
@@ -63,8 +78,50 @@ class OMSAdminSite(admin.AdminSite):
     site_url = "/"
     login_form = CuratorLoginForm
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pages: list[Page] = []
+
     def has_permission(self, request: HttpRequest) -> bool:
         return allowed(request, READ)
+
+    def register_page(self, page: Page) -> None:
+        """An app's own page: signed-in curators with ``page.scope`` only."""
+        self.pages.append(page)
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        own = [path(page.route, self.admin_view(_scoped(page)), name=page.name)
+               for page in self.pages]  # fmt: skip
+        return [*own, *super().get_urls()]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        sections: dict[str, list[dict[str, Any]]] = {}
+        for page in self.pages:
+            if page.menu and app_label is None and allowed(request, page.scope):
+                section, entry = page.menu
+                url = reverse(f"admin:{page.name}")
+                sections.setdefault(section, []).append(
+                    {
+                        "name": entry,
+                        "object_name": entry,
+                        "admin_url": url,
+                        "view_only": True,
+                        "perms": {"view": True},
+                    }  # fmt: skip
+                )
+        own = [{"name": name, "app_label": name.lower(), "app_url": models[0]["admin_url"],
+                "has_module_perms": True, "models": models}
+               for name, models in sections.items()]  # fmt: skip
+        return [*own, *super().get_app_list(request, app_label)]
+
+
+def _scoped(page: Page) -> Callable[..., HttpResponse]:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not allowed(request, page.scope):
+            raise PermissionDenied
+        return page.view(request, *args, **kwargs)
+
+    return view
 
 
 class ScopedAdmin(admin.ModelAdmin):

@@ -65,6 +65,14 @@ def catalog_at(*, branch: str, at: str | None = None) -> Catalog:
     return catalog_for(get_store(), commit_at(branch=branch, at=at), branch=branch)
 
 
+def catalog_of_ref(ref: str) -> Catalog:
+    """The elements of a branch (its head), a tag or a commit id (``RefNotFound`` → 404)."""
+    store = get_store()
+    if any(b.name == ref for b in store.branches()):
+        return catalog_at(branch=ref)
+    return catalog_for(store, store.resolve(ref))
+
+
 def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:
     """One element by kind and apiName (``ElementNotFound`` → 404)."""
     document = catalog.get(kind, api_name)

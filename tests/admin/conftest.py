@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.identity.conftest import local_users, user_service  # noqa: F401 - fixtures
 from tests.services import service_missing
 
 CHROMIUM_FLAGS = [
@@ -35,6 +37,17 @@ def browser() -> Iterator[object]:
             browser.close()
     finally:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save what the browser shows (git-ignored ``test-artefacts/``; a few go to ``docs/``)."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from branches.models import BranchPolicy
 from history.models import AuditEvent
 from history.services import audit_event_record
-from tests.identity.conftest import local_users, user_service  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +33,7 @@ def test_every_role_signs_in_and_sees_what_its_scopes_allow(
     live_server,
     local_users,
     policies,
-    role,  # noqa: F811
+    role,
 ):
     sign_in(page, live_server, role, f"pw-{role}")
     page.wait_for_selector("#content")
@@ -52,14 +51,14 @@ def test_every_role_signs_in_and_sees_what_its_scopes_allow(
         assert "redeliver" in page.locator("select[name=action]").inner_html()
 
 
-def test_a_user_without_a_role_cannot_sign_in(page, live_server, local_users):  # noqa: F811
+def test_a_user_without_a_role_cannot_sign_in(page, live_server, local_users):
     sign_in(page, live_server, "outsider", "pw-outsider")
     assert "has no OMS role" in page.locator(".errornote").inner_text()
     response = page.goto(f"{live_server.url}/admin/")
     assert response is not None and "/admin/login/" in page.url
 
 
-def test_errors_inside_the_admin_are_pages_in_its_look(page, live_server, local_users):  # noqa: F811
+def test_errors_inside_the_admin_are_pages_in_its_look(page, live_server, local_users):
     sign_in(page, live_server, "viewer", "pw-viewer")
     page.wait_for_selector("#content")
     response = page.goto(f"{live_server.url}/admin/branches/nothing-here/")
@@ -73,7 +72,7 @@ def test_errors_inside_the_admin_are_pages_in_its_look(page, live_server, local_
     assert api.status == 404 and api.headers["content-type"] == "application/problem+json"
 
 
-def test_view_site_leads_to_a_landing_page_with_the_api_docs(page, live_server, local_users):  # noqa: F811
+def test_view_site_leads_to_a_landing_page_with_the_api_docs(page, live_server, local_users):
     sign_in(page, live_server, "viewer", "pw-viewer")
     page.click("text=View site")
     page.wait_for_selector("h1")
@@ -86,7 +85,7 @@ def test_with_a_user_service_a_curator_signs_in_with_a_token(
     page,
     live_server,
     user_service,
-    policies,  # noqa: F811
+    policies,
 ):
     from django.contrib.auth.models import User
 

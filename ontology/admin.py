@@ -1,0 +1,166 @@
+"""The ontology browser of the admin: every kind's elements at any branch, tag or commit,
+and each element's page with its members, its links in and out and its history.
+
+Read-only, through the selectors (the index and the store, like the API); the ref chosen
+in the switcher travels in every link as ``?ref=``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from oms_project.admin_site import Page
+from ontology import selectors
+from ontology.exceptions import ElementNotFound, InvalidAt
+from ontology.index.projection import FILTERS
+from ontology.kinds import KINDS
+from ontology.references import references
+from ontology.storage import get_store
+from ontology.storage.exceptions import InvalidName, RefNotFound
+
+PAGE_SIZE = 50
+STATUSES = ["", "experimental", "active", "deprecated", "example"]
+MEMBERS = {"object-types": "properties", "action-types": "parameters", "interfaces": "properties",
+           "value-types": "constraints"}  # fmt: skip
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    """A page of one kind's elements, searched and filtered, by apiName."""
+    ref = _ref(request)
+    kind = request.GET.get("kind", "object-types")
+    if kind not in KINDS:
+        raise Http404(f"No kind {kind!r}.")
+    search, status = request.GET.get("search", "")[:200], request.GET.get("status", "")
+    group, after = request.GET.get("group", "")[:100], request.GET.get("after", "")[:200]
+    catalog = _catalog(ref)
+    page = selectors.element_list(
+        catalog=catalog, kind=kind, search=search, group=group, after=after, limit=PAGE_SIZE,
+        status=status if status in STATUSES else "",
+    )  # fmt: skip
+    rows = [{"document": d, "url": _element_url(d["kind"], d["apiName"], ref)}
+            for d in page.documents]  # fmt: skip
+    query = {"ref": ref, "kind": kind, "search": search, "status": status, "group": group}
+    more = page.more and page.documents
+    return render(request, "admin/ontology/browse.html", {
+        **_context(request, f"{KINDS[kind].label.capitalize()}s at {ref}", ref),
+        "kind": kind, "kinds": _kind_tabs(ref, kind), "rows": rows, "count": page.count,
+        "exact": page.exact, "search": search, "status": status, "group": group,
+        "statuses": STATUSES[1:], "filters": FILTERS[kind],
+        "next_url": f"?{urlencode({**query, 'after': page.documents[-1]['apiName']})}"
+        if more else "",
+        "first_url": f"?{urlencode(query)}" if after else "",
+    })  # fmt: skip
+
+
+def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
+    """One element: its members, what it refers to, what refers to it, its history."""
+    ref = _ref(request)
+    if kind not in KINDS:
+        raise Http404(f"No kind {kind!r}.")
+    catalog = _catalog(ref)
+    try:
+        document = selectors.element_get(catalog=catalog, kind=kind, api_name=api_name)
+    except ElementNotFound as exc:
+        raise Http404(str(exc)) from None
+    outgoing = []
+    for reference in references(document):
+        target = next((t for k in reference.kinds if (t := catalog.get(k, reference.name))), None)
+        outgoing.append({
+            "path": ".".join(str(p) for p in reference.path), "name": reference.name,
+            "kind": target["kind"] if target else "/".join(reference.kinds),
+            "url": _element_url(target["kind"], reference.name, ref) if target else "",
+        })  # fmt: skip
+    incoming = [{"document": d, "url": _element_url(d["kind"], d["apiName"], ref)}
+                for d in catalog.referring_to(kind, api_name)]  # fmt: skip
+    members_field = MEMBERS.get(kind, "")
+    return render(request, "admin/ontology/element.html", {
+        **_context(request, f"{KINDS[kind].label.capitalize()} {api_name}", ref),
+        "kind": kind, "kind_label": KINDS[kind].label, "document": document,
+        "version": catalog.version_of(document),
+        "members_field": members_field,
+        "members": [_member(m) for m in document.get(members_field, [])],
+        "outgoing": outgoing, "incoming": incoming,
+        "history": _history(ref, document["id"]),
+        "list_url": f"{reverse('admin:ontology-browse')}?{urlencode({'ref': ref, 'kind': kind})}",
+        "raw": json.dumps(document, indent=2, sort_keys=True),
+    })  # fmt: skip
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _ref(request: HttpRequest) -> str:
+    return request.GET.get("ref", "").strip()[:200] or get_store().default_branch
+
+
+def _catalog(ref: str) -> Any:
+    try:
+        return selectors.catalog_of_ref(ref)
+    except (RefNotFound, InvalidName, InvalidAt) as exc:
+        raise Http404(f"No branch, tag or commit {ref!r}: {exc}") from None
+
+
+def _context(request: HttpRequest, title: str, ref: str) -> dict[str, Any]:
+    store = get_store()
+    return {
+        **admin.site.each_context(request), "title": title, "ref": ref,
+        "branches": [b.name for b in store.branches()], "tags": [t.name for t in store.tags()],
+    }  # fmt: skip
+
+
+def _kind_tabs(ref: str, current: str) -> list[dict[str, Any]]:
+    base = reverse("admin:ontology-browse")
+    return [{"label": f"{k.label.capitalize()}s", "current": k.segment == current,
+             "url": f"{base}?{urlencode({'ref': ref, 'kind': k.segment})}"}
+            for k in KINDS.values()]  # fmt: skip
+
+
+def _element_url(kind: str, api_name: str, ref: str) -> str:
+    url = reverse("admin:ontology-element", kwargs={"kind": kind, "api_name": api_name})
+    return f"{url}?{urlencode({'ref': ref})}"
+
+
+def _member(member: dict[str, Any]) -> dict[str, Any]:
+    """A property, parameter, interface property or constraint as one table row."""
+    name = member.get("apiName") or member.get("sharedProperty") or member.get("type", "")
+    return {**member, "name": name, "type_label": type_label(member.get("dataType"))}
+
+
+def type_label(data_type: Any) -> str:
+    """A data type as one short phrase: ``array<string>``, ``decimal(10,2)``, ``→ Customer``."""
+    if not isinstance(data_type, dict):
+        return ""
+    kind = str(data_type.get("type", ""))
+    if kind == "array":
+        return f"array<{type_label(data_type.get('itemType'))}>"
+    if kind == "decimal":
+        return f"decimal({data_type.get('precision')},{data_type.get('scale')})"
+    if kind == "vector":
+        return f"vector({data_type.get('dimension')})"
+    if kind == "objectReference":
+        return f"→ {data_type.get('objectType')}"
+    if kind == "struct":
+        fields = ", ".join(f"{f.get('apiName')}: {type_label(f.get('dataType'))}"
+                           for f in data_type.get("fields", []))  # fmt: skip
+        return f"struct{{{fields}}}"
+    return kind
+
+
+def _history(ref: str, doc_id: str) -> list[Any]:
+    try:
+        return list(get_store().log(ref, doc_id=doc_id, limit=20).commits)
+    except RefNotFound:
+        return []
+
+
+admin.site.register_page(Page("ontology/", browse, "ontology-browse",  # type: ignore[attr-defined]
+                              menu=("Ontology", "Browse elements")))  # fmt: skip
+admin.site.register_page(Page("ontology/<str:kind>/<str:api_name>/",  # type: ignore[attr-defined]
+                              element, "ontology-element"))  # fmt: skip

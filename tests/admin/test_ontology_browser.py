@@ -1,0 +1,106 @@
+"""Curators browse the ontology in the admin: any ref, each kind, an element and its links."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from branches.releases import tag_create
+from branches.services import branch_create
+from integrations.user_service.principal import SYSTEM
+from ontology.admin import type_label
+from ontology.examples import example_ontology_load
+from ontology.services import Operation, elements_commit
+from tests.admin.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def example(main_branch) -> None:
+    """The logistics example on main, a tag of it, and a branch where Customer changed."""
+    call_command("storage_init", verbosity=0)
+    example_ontology_load()
+    tag_create(name="v1", target="main", actor=SYSTEM)
+    branch_create(name="dev", start="main", actor=SYSTEM)
+    elements_commit(branch="dev", actor=SYSTEM, message="Describe customers anew", operations=[
+        Operation("patch", "object-types", api_name="Customer", body={"description": "Buyers."})
+    ])  # fmt: skip
+
+
+def signed_in_viewer(page, live_server, local_users):  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "viewer")
+    page.fill("#id_password", "pw-viewer")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+    return page
+
+
+def test_a_viewer_browses_a_kind_opens_an_element_and_follows_a_link(
+    page, live_server, local_users, example
+):
+    signed_in_viewer(page, live_server, local_users)
+    page.click("text=Browse elements")
+    page.wait_for_selector("#result_list")
+    assert "Customer" in page.locator("#result_list").inner_text()
+    screenshot(page, "browser-list")
+    page.click("#result_list >> text=Customer")
+    page.wait_for_selector("#members")
+    screenshot(page, "browser-element")
+    members = page.locator("#members").inner_text()
+    assert "customerId" in members or "id" in members
+    incoming = page.locator("#links-in").inner_text()
+    assert "link-types/customerOrders" in incoming
+    page.click("#links-in >> text=link-types/customerOrders")
+    page.wait_for_selector("#links-out")
+    assert "object-types/Order" in page.locator("#links-out").inner_text()
+    page.click("#links-out >> text=object-types/Order")
+    page.wait_for_selector("#members")
+    assert "Order" in page.locator("h1").inner_text()
+    assert page.locator("#history tbody tr").count() >= 1
+
+
+def test_the_ref_switcher_shows_a_branch_a_tag_and_a_commit_and_stays_across_pages(
+    page, live_server, local_users, example
+):
+    from ontology.storage import get_store
+
+    signed_in_viewer(page, live_server, local_users)
+    base = f"{live_server.url}/admin/ontology/object-types/Customer/"
+    page.goto(f"{base}?ref=dev")
+    assert "Buyers." in page.content()
+    page.fill("#id_ref", "v1")
+    page.click("#ref-switcher input[type=submit]")
+    page.wait_for_selector("#members")
+    assert "ref=v1" in page.url and "Buyers." not in page.content()
+    page.click("#links-in >> text=link-types/customerOrders")
+    assert "ref=v1" in page.url  # the ref travels with the links
+    head = get_store().branch_head("dev")
+    page.goto(f"{base}?ref={head[:12]}")
+    assert "Buyers." in page.content()
+    assert page.goto(f"{base}?ref=no-such-ref").status == 404
+
+
+def test_lists_search_filter_and_page(page, live_server, local_users, example):
+    signed_in_viewer(page, live_server, local_users)
+    page.goto(f"{live_server.url}/admin/ontology/?kind=object-types&search=customer")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() >= 1 and "Customer" in rows.first.inner_text()
+    page.goto(f"{live_server.url}/admin/ontology/?kind=link-types&status=deprecated")
+    assert "Nothing here." in page.locator("#result_list").inner_text() or all(
+        "deprecated" in t for t in page.locator("#result_list tbody tr").all_inner_texts()
+    )
+    response = page.goto(f"{live_server.url}/admin/ontology/?kind=nonsense")
+    assert response is not None and response.status == 404
+
+
+def test_a_user_without_read_cannot_open_the_browser(page, live_server):
+    response = page.goto(f"{live_server.url}/admin/ontology/")
+    assert response is not None and "/admin/login/" in page.url
+
+
+def test_data_types_read_as_short_phrases():
+    assert type_label({"type": "array", "itemType": {"type": "string"}}) == "array<string>"
+    assert type_label({"type": "decimal", "precision": 10, "scale": 2}) == "decimal(10,2)"
+    assert type_label({"type": "objectReference", "objectType": "Customer"}) == "→ Customer"
