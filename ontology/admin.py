@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from oms_project.admin_site import Page
 from ontology import selectors
+from ontology.diff import Diff, Mode, NoMergeBase, diff_refs
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
@@ -93,6 +94,50 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
     })  # fmt: skip
 
 
+def compare(request: HttpRequest) -> HttpResponse:
+    """The semantic diff between two refs, grouped by element, breaking changes marked."""
+    default = get_store().default_branch
+    base = request.GET.get("base", "").strip()[:200] or default
+    head = request.GET.get("head", "").strip()[:200] or default
+    mode: Mode = "direct" if request.GET.get("mode") == "direct" else "merge-base"
+    try:
+        diff = diff_refs(base=base, head=head, mode=mode)
+    except (RefNotFound, InvalidName, NoMergeBase) as exc:
+        raise Http404(str(exc)) from None
+    return render(request, "admin/ontology/diff.html", {
+        **_context(request, f"Changes from {base} to {head}", head),
+        "base": base, "head": head, "mode": mode, "diff": diff, "summary": diff.summary,
+        "bump": diff.bump, "elements": diff_groups(diff, head),
+    })  # fmt: skip
+
+
+def diff_groups(diff: Diff, ref: str) -> list[dict[str, Any]]:
+    """The changes of a diff by element, in its order: added, removed or changed, and
+    whether any of its changes is breaking (for the admin's diff and proposal pages)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for change in (*diff.changes, *diff.uncovered):
+        group = groups.setdefault(change.element_id, {
+            "kind": change.kind, "api_name": change.api_name, "changes": [], "breaking": False,
+            "state": "changed", "url": _element_url(change.kind, change.api_name, ref),
+        })  # fmt: skip
+        if change.path == "$" and change.before is None:
+            group["state"] = "added"
+        elif change.path == "$" and change.after is None:
+            group["state"], group["url"] = "removed", ""
+        group["breaking"] = group["breaking"] or change.impact == "breaking"
+        group["changes"].append({
+            "change": change, "before": _shown(change.before), "after": _shown(change.after),
+        })  # fmt: skip
+    return list(groups.values())
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
 # -- helpers --------------------------------------------------------------------------------
 
 
@@ -162,5 +207,7 @@ def _history(ref: str, doc_id: str) -> list[Any]:
 
 admin.site.register_page(Page("ontology/", browse, "ontology-browse",  # type: ignore[attr-defined]
                               menu=("Ontology", "Browse elements")))  # fmt: skip
+admin.site.register_page(Page("ontology/diff/", compare, "ontology-diff",  # type: ignore[attr-defined]
+                              menu=("Ontology", "Compare two refs")))  # fmt: skip
 admin.site.register_page(Page("ontology/<str:kind>/<str:api_name>/",  # type: ignore[attr-defined]
                               element, "ontology-element"))  # fmt: skip

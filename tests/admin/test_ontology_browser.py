@@ -8,6 +8,7 @@ from django.core.management import call_command
 from branches.releases import tag_create
 from branches.services import branch_create
 from integrations.user_service.principal import SYSTEM
+from ontology import selectors
 from ontology.admin import type_label
 from ontology.examples import example_ontology_load
 from ontology.services import Operation, elements_commit
@@ -104,3 +105,31 @@ def test_data_types_read_as_short_phrases():
     assert type_label({"type": "array", "itemType": {"type": "string"}}) == "array<string>"
     assert type_label({"type": "decimal", "precision": 10, "scale": 2}) == "decimal(10,2)"
     assert type_label({"type": "objectReference", "objectType": "Customer"}) == "→ Customer"
+
+
+def test_two_refs_compared_show_each_element_coloured_and_breaking_changes_marked(
+    page, live_server, local_users, example
+):
+    product = selectors.element_get(catalog=selectors.catalog_at(branch="dev"),
+                                    kind="object-types", api_name="Product")  # fmt: skip
+    kept = [p for p in product["properties"] if p["apiName"] != "datasheet"]
+    elements_commit(branch="dev", actor=SYSTEM, message="Drop a property", operations=[
+        Operation("patch", "object-types", api_name="Product", body={"properties": kept}),
+    ])  # fmt: skip
+    signed_in_viewer(page, live_server, local_users)
+    page.click("text=Compare two refs")
+    page.fill("#id_base", "main")
+    page.fill("#id_head", "dev")
+    page.click("#compare-form input[type=submit]")
+    page.wait_for_selector("#diff-elements")
+    customer = page.locator("[data-element='object-types/Customer']")
+    assert "oms-changed" in (customer.get_attribute("class") or "")
+    assert "Buyers." in customer.inner_text()
+    product = page.locator("[data-element='object-types/Product']")
+    assert "breaking" in product.locator("h3").inner_text()
+    assert "OMS-C" in product.locator("tbody .oms-breaking").first.inner_text()
+    screenshot(page, "diff")
+    page.goto(f"{live_server.url}/admin/ontology/diff/?base=main&head=main")
+    assert "No differences." in page.content()
+    response = page.goto(f"{live_server.url}/admin/ontology/diff/?base=main&head=nope")
+    assert response is not None and response.status == 404
