@@ -12,11 +12,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from branches import proposals, services
+from branches.admin_pages import proposal_new, proposal_page
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
 from integrations.user_service.principal import BRANCH_ADMIN, WRITE, Principal
-from oms_project.admin_site import ScopedAdmin, ScopedInline, allowed, curator
+from oms_project.admin_site import Page, ScopedAdmin, ScopedInline, allowed, curator
 
 
 def actor_of(request: HttpRequest) -> Principal:
@@ -69,7 +72,7 @@ class EventInline(ScopedInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(ScopedAdmin):
-    list_display = ["id", "title", "source", "target", "state", "author", "created_at"]
+    list_display = ["id", "page", "source", "target", "state", "author", "created_at"]
     list_filter = ["state", "target"]
     search_fields = ["title", "source", "target", "author"]
     readonly_fields = [
@@ -104,6 +107,12 @@ class ProposalAdmin(ScopedAdmin):
             fresh = Proposal.objects.get(pk=obj.pk)
             proposals.proposal_update(proposal=fresh, changes=changes, actor=actor_of(request))
 
+    @admin.display(description="title")
+    def page(self, obj: Proposal) -> str:
+        """The proposal's own page: diff, checks, reviews and the buttons."""
+        url = reverse("admin:branches-proposal", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.title)
+
     @admin.action(description="Close the selected open proposals", permissions=["change"])
     def close(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         actor = actor_of(request)
@@ -124,3 +133,10 @@ class ReleaseAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Release | None = None) -> bool:
         return False
+
+
+admin.site.register_page(Page("branches/proposals/<int:pk>/", proposal_page,  # type: ignore[attr-defined]
+                              "branches-proposal"))  # fmt: skip
+admin.site.register_page(Page("branches/proposals/new/", proposal_new,  # type: ignore[attr-defined]
+                              "branches-proposal-new", menu=("Proposals", "Open a proposal"),
+                              scope=WRITE))  # fmt: skip

@@ -177,6 +177,15 @@ def proposal_checks(
     return _checks(proposal, resolutions)[2]
 
 
+def proposal_conflicts(
+    *, proposal: Proposal, resolutions: dict[str, Any] | None = None
+) -> tuple[list[CheckResult], list[dict[str, Any]]]:
+    """The gate checks and the conflicts still unresolved by ``resolutions`` (a pure read)."""
+    _, error, checks = _checks(proposal, resolutions)
+    conflicts = error.extra.get("conflicts", []) if isinstance(error, MergeConflict) else []
+    return checks, list(conflicts)
+
+
 def _checks(
     proposal: Proposal, resolutions: dict[str, Any] | None
 ) -> tuple[str, Exception | None, list[CheckResult]]:

@@ -1,0 +1,93 @@
+"""A curator journey: an editor opens a proposal in the admin, a reviewer approves it, the
+editor settles its conflict in the page and merges; the API sees the result and its events."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from branches.models import BranchPolicy, Proposal
+from branches.services import branch_create
+from history.models import AuditEvent
+from integrations.user_service.principal import SYSTEM
+from ontology.examples import example_ontology_load
+from ontology.services import Operation, elements_commit
+from tests.admin.conftest import screenshot
+from tests.ontology.conftest import client_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def describe(branch: str, text: str) -> None:
+    elements_commit(branch=branch, actor=SYSTEM, message=f"Describe customers: {text}",
+                    operations=[Operation("patch", "object-types", api_name="Customer",
+                                          body={"description": text})])  # fmt: skip
+
+
+@pytest.fixture
+def diverged(main_branch) -> None:
+    """dev and main both changed Customer's description since dev forked (main is
+    protected with one approval; it is opened for the one setup write)."""
+    call_command("storage_init", verbosity=0)
+    BranchPolicy.objects.update_or_create(branch="main", defaults={"protected": False})
+    example_ontology_load()
+    branch_create(name="dev", start="main", actor=SYSTEM)
+    describe("main", "Customers, as finance sees them.")
+    BranchPolicy.objects.filter(branch="main").update(protected=True, required_approvals=1)
+    describe("dev", "Customers, as sales sees them.")
+
+
+def sign_in(page, live_server, role: str) -> None:  # type: ignore[no-untyped-def]
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", role)
+    page.fill("#id_password", f"pw-{role}")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+
+
+def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
+    page, live_server, local_users, diverged
+):
+    sign_in(page, live_server, "editor")
+    page.click("text=Open a proposal")
+    page.select_option("#id_source", "dev")
+    page.select_option("#id_target", "main")
+    page.fill("#id_title", "Sales wording for customers")
+    page.click("#proposal-new input[type=submit]")
+    page.wait_for_selector("#checks")
+    proposal = Proposal.objects.get()
+    assert proposal.author == "editor" and page.url.endswith(f"/proposals/{proposal.pk}/")
+    assert page.locator("#conflicts tbody tr").count() == 1
+    assert "✘ approvals" in page.locator("#checks").inner_text()
+    assert page.locator("#approve").count() == 0  # editors do not approve
+
+    sign_in(page, live_server, "reviewer")
+    page.goto(f"{live_server.url}/admin/branches/proposals/{proposal.pk}/")
+    assert page.locator("#merge").count() == 0  # reviewers do not merge
+    page.fill("#id_body", "Reads well.")
+    page.click("#approve")
+    page.wait_for_selector(".messagelist")
+    assert "reviewer: approve" in page.locator("#reviews").inner_text()
+
+    sign_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/admin/branches/proposals/{proposal.pk}/")
+    page.click("#merge")  # the conflict is not settled yet: refused, nothing written
+    page.wait_for_selector(".messagelist")
+    assert "conflict" in page.locator(".messagelist").inner_text().lower()
+    assert Proposal.objects.get().state == Proposal.OPEN
+    row = page.locator("#conflicts tbody tr").first
+    row.locator("input[value=source]").check()
+    screenshot(page, "proposal")
+    page.click("#merge")
+    page.wait_for_selector(".messagelist")
+    assert "Merged into main" in page.locator(".messagelist").inner_text()
+    assert Proposal.objects.get().state == Proposal.MERGED
+
+    api = client_for("viewer")
+    customer = api.get("/api/v1/branches/main/object-types/Customer/").json()
+    assert customer["description"] == "Customers, as sales sees them."
+    types = set(AuditEvent.objects.values_list("type", flat=True))
+    assert {"oms.proposal.opened", "oms.proposal.reviewed", "oms.proposal.merged"} <= types
+    merged = AuditEvent.objects.get(type="oms.proposal.merged")
+    assert merged.actor == "editor"
