@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404
 from rest_framework import exceptions as drf
 from rest_framework.views import set_rollback
 
@@ -165,6 +166,9 @@ def problem_view(status: int, code: str, title: str) -> ProblemView:
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         detail = f"Nothing is served at {request.path}." if status == 404 else title
         if request.path.startswith("/admin/"):
+            if status in (400, 404) and exception is not None and exception.args \
+                    and not isinstance(exception, Resolver404):  # fmt: skip
+                detail = str(exception.args[0])  # the page's own reason says more
             return admin_error(request, status=status, title=title, detail=detail)
         return problem_response(status=status, code=code, title=title, detail=detail)
 

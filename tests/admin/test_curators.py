@@ -65,6 +65,7 @@ def test_errors_inside_the_admin_are_pages_in_its_look(page, live_server, local_
     assert response is not None and response.status == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "OMS curators" in page.content() and "404" in page.locator("h1").inner_text()
+    assert "Nothing is served at /admin/branches/nothing-here/" in page.content()  # no internals
     response = page.goto(f"{live_server.url}/admin/branches/branchpolicy/add/")
     assert response is not None and response.status == 403
     assert "Permission denied" in page.locator("h1").inner_text()

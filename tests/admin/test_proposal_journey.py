@@ -91,3 +91,19 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     assert {"oms.proposal.opened", "oms.proposal.reviewed", "oms.proposal.merged"} <= types
     merged = AuditEvent.objects.get(type="oms.proposal.merged")
     assert merged.actor == "editor"
+
+    page.click("text=Commit log")  # the merge in main's history, found by its author
+    page.select_option("#id_branch", "main")
+    page.fill("#id_author", "editor")
+    page.click("#log-filters input[type=submit]")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1 and "Merge proposal" in rows.first.inner_text()
+    rows.first.locator("a").click()
+    page.wait_for_selector("#commit-id")
+    assert f"proposal #{proposal.pk}" in page.content()
+    assert page.locator("[data-element='object-types/Customer']").count() == 1
+    page.goto(f"{live_server.url}/admin/history/log/?branch=main&author=nobody")
+    assert "No commits match." in page.content()
+    response = page.goto(f"{live_server.url}/admin/history/log/?branch=main&since=yesterday")
+    assert response is not None and response.status == 400  # an HTML page saying why
+    assert "not a date" in page.content()
