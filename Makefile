@@ -6,7 +6,7 @@ VAR := var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev migrate test lint bench clean
+.PHONY: run install install-dev migrate test lint bench clean vendor
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,13 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
+
+# The admin's JavaScript (the graph's cytoscape.js), vendored with its licence from the
+# versions pinned in assets/package-lock.json; the output is committed, so `make run` needs
+# no npm. Run after changing assets/package.json.
+VENDOR := ontology/static/ontology/vendor
+vendor:
+	cd assets && npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)/cytoscape
+	cp assets/node_modules/cytoscape/dist/cytoscape.min.js assets/node_modules/cytoscape/LICENSE \
+		$(VENDOR)/cytoscape/

@@ -24,6 +24,7 @@ from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.references import references
 from ontology.storage import get_store
+from ontology.storage.base import Document
 from ontology.storage.exceptions import InvalidName, RefNotFound
 
 PAGE_SIZE = 50
@@ -92,6 +93,64 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
         "list_url": f"{reverse('admin:ontology-browse')}?{urlencode({'ref': ref, 'kind': kind})}",
         "raw": json.dumps(document, indent=2, sort_keys=True),
     })  # fmt: skip
+
+
+def graph(request: HttpRequest) -> HttpResponse:
+    """Object types as nodes, link types as edges (with cardinality), interfaces apart;
+    filtered by group or by a search of names."""
+    ref = _ref(request)
+    group, search = request.GET.get("group", "")[:100], request.GET.get("search", "")[:200]
+    catalog = _catalog(ref)
+    types = selectors.element_list(catalog=catalog, kind="object-types", group=group,
+                                   search=search, limit=None).documents  # fmt: skip
+    shown = {d["apiName"] for d in types}
+    interfaces = catalog.of_kind("interfaces")
+    nodes = [_node(d, ref, "object-type") for d in types]
+    nodes += [
+        _node(d, ref, "interface")
+        for d in interfaces
+        if any(d["apiName"] in t.get("implements", []) for t in types) or not (group or search)
+    ]
+    edges = [
+        {
+            "data": {
+                "id": f"lt:{d['apiName']}",
+                "source": d["source"]["objectType"],
+                "target": d["target"]["objectType"],
+                "kind": "link",
+                "label": f"{d['apiName']} ({d['cardinality']})",
+                "url": _element_url("link-types", d["apiName"], ref),
+            }
+        }
+        for d in catalog.of_kind("link-types")
+        if d["source"]["objectType"] in shown and d["target"]["objectType"] in shown
+    ]
+    named = {n["data"]["id"] for n in nodes}
+    edges += [
+        {
+            "data": {
+                "id": f"impl:{t['apiName']}:{i}",
+                "source": t["apiName"],
+                "target": f"if:{i}",
+                "kind": "implements",
+                "label": "implements",
+            }
+        }
+        for t in types
+        for i in t.get("implements", [])
+        if f"if:{i}" in named
+    ]
+    return render(request, "admin/ontology/graph.html", {
+        **_context(request, f"The ontology at {ref}", ref), "group": group, "search": search,
+        "elements": {"nodes": nodes, "edges": edges}, "counts": (len(types), len(edges)),
+    })  # fmt: skip
+
+
+def _node(document: Document, ref: str, kind: str) -> dict[str, Any]:
+    name = document["apiName"]
+    return {"data": {"id": name if kind == "object-type" else f"if:{name}",
+                     "label": document.get("displayName") or name, "kind": kind,
+                     "url": _element_url(document["kind"], name, ref)}}  # fmt: skip
 
 
 def compare(request: HttpRequest) -> HttpResponse:
@@ -207,6 +266,8 @@ def _history(ref: str, doc_id: str) -> list[Any]:
 
 admin.site.register_page(Page("ontology/", browse, "ontology-browse",  # type: ignore[attr-defined]
                               menu=("Ontology", "Browse elements")))  # fmt: skip
+admin.site.register_page(Page("ontology/graph/", graph, "ontology-graph",  # type: ignore[attr-defined]
+                              menu=("Ontology", "Graph")))  # fmt: skip
 admin.site.register_page(Page("ontology/diff/", compare, "ontology-diff",  # type: ignore[attr-defined]
                               menu=("Ontology", "Compare two refs")))  # fmt: skip
 admin.site.register_page(Page("ontology/<str:kind>/<str:api_name>/",  # type: ignore[attr-defined]

@@ -133,3 +133,25 @@ def test_two_refs_compared_show_each_element_coloured_and_breaking_changes_marke
     assert "No differences." in page.content()
     response = page.goto(f"{live_server.url}/admin/ontology/diff/?base=main&head=nope")
     assert response is not None and response.status == 404
+
+
+def test_the_graph_shows_types_links_and_interfaces_and_a_click_opens_an_element(
+    page, live_server, local_users, example
+):
+    signed_in_viewer(page, live_server, local_users)
+    page.click("text=Graph")
+    page.wait_for_function("window.omsGraph && window.omsGraph.nodes().length > 0")
+    kinds = page.evaluate("window.omsGraph.nodes().map(n => n.data('kind'))")
+    assert "object-type" in kinds and "interface" in kinds
+    labels = page.evaluate("window.omsGraph.edges().map(e => e.data('label'))")
+    assert any(label.startswith("customerOrders (") for label in labels)
+    screenshot(page, "graph")
+    # the node's own tap handler, run after evaluate returns (it navigates away)
+    page.evaluate("setTimeout(() => window.omsGraph.getElementById('Customer').emit('tap'))")
+    page.wait_for_url("**/admin/ontology/object-types/Customer/**")
+    page.wait_for_selector("#members")
+    assert "Customer" in page.locator("h1").inner_text()
+    page.goto(f"{live_server.url}/admin/ontology/graph/?search=order")
+    page.wait_for_function("window.omsGraph !== undefined")
+    names = page.evaluate("window.omsGraph.nodes('[kind = \"object-type\"]').map(n => n.id())")
+    assert "Order" in names and "Customer" not in names  # search: names and descriptions
