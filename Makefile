@@ -57,6 +57,7 @@ bench: install-dev
 	$(PY) bench/versioning.py
 	$(PY) bench/api.py
 	$(PY) bench/scale.py
+	$(PY) bench/admin.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache
