@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from branches import proposals, services
-from branches.admin_pages import proposal_new, proposal_page
+from branches.admin_pages import branches_page, proposal_new, proposal_page, releases_page
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
 from integrations.user_service.principal import BRANCH_ADMIN, WRITE, Principal
 from oms_project.admin_site import Page, ScopedAdmin, ScopedInline, allowed, curator
@@ -135,8 +135,12 @@ class ReleaseAdmin(ScopedAdmin):
         return False
 
 
+admin.site.register_page(Page("branches/all/", branches_page, "branches-list",  # type: ignore[attr-defined]
+                              menu=("Branches and proposals", "Branches")))  # fmt: skip
 admin.site.register_page(Page("branches/proposals/<int:pk>/", proposal_page,  # type: ignore[attr-defined]
                               "branches-proposal"))  # fmt: skip
+admin.site.register_page(Page("branches/releases/", releases_page, "branches-releases",  # type: ignore[attr-defined]
+                              menu=("Branches and proposals", "Tags and releases")))  # fmt: skip
+PROPOSE = ("Branches and proposals", "Open a proposal")
 admin.site.register_page(Page("branches/proposals/new/", proposal_new,  # type: ignore[attr-defined]
-                              "branches-proposal-new", menu=("Proposals", "Open a proposal"),
-                              scope=WRITE))  # fmt: skip
+                              "branches-proposal-new", menu=PROPOSE, scope=WRITE))  # fmt: skip

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import markdown
+import nh3
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
-from branches import proposals
+from branches import proposals, selectors
 from branches.models import Proposal, Review
-from integrations.user_service.principal import APPROVE, WRITE, Principal
+from integrations.user_service.principal import APPROVE, BRANCH_ADMIN, WRITE, Principal
 from oms_project.admin_site import allowed, curator
 from oms_project.errors import OMSError
 from ontology.admin import diff_groups
@@ -23,6 +26,32 @@ from ontology.storage.exceptions import RefNotFound
 
 VERDICTS = {"approve": Review.APPROVE, "request_changes": Review.REQUEST_CHANGES,
             "comment": Review.COMMENT}  # fmt: skip
+
+
+def branches_page(request: HttpRequest) -> HttpResponse:
+    """Every branch: head, base, ahead and behind, policy, open proposals, and where to go."""
+    views = selectors.branch_list()
+    return render(request, "admin/branches/branches.html", {
+        **admin.site.each_context(request), "title": "Branches", "branches": views,
+        "can_admin": allowed(request, BRANCH_ADMIN), "can_write": allowed(request, WRITE),
+    })  # fmt: skip
+
+
+def releases_page(request: HttpRequest) -> HttpResponse:
+    """Tags and releases, newest first, each release's notes rendered from Markdown."""
+    tags = sorted(selectors.tag_list(), key=lambda t: str(t.created_at), reverse=True)
+    rows = [{"tag": t, "notes": rendered_markdown(t.release.notes) if t.release else ""}
+            for t in tags]  # fmt: skip
+    return render(request, "admin/branches/releases.html", {
+        **admin.site.each_context(request), "title": "Tags and releases", "rows": rows,
+    })  # fmt: skip
+
+
+def rendered_markdown(text: str) -> SafeString:
+    """Markdown as HTML with only harmless tags and attributes left (``nh3``): notes carry
+    element names and descriptions, which are anybody's text."""
+    html = markdown.markdown(text, extensions=["tables", "sane_lists"])
+    return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above
 
 
 def proposal_page(request: HttpRequest, pk: int) -> HttpResponse:

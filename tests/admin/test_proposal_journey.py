@@ -50,6 +50,9 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     page, live_server, local_users, diverged
 ):
     sign_in(page, live_server, "editor")
+    page.click("text=Branches")
+    dev = page.locator("[data-branch=dev]")
+    assert "1 ahead, 1 behind" in dev.inner_text() and "edit" not in dev.inner_text()
     page.click("text=Open a proposal")
     page.select_option("#id_source", "dev")
     page.select_option("#id_target", "main")
@@ -107,3 +110,25 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     response = page.goto(f"{live_server.url}/admin/history/log/?branch=main&since=yesterday")
     assert response is not None and response.status == 400  # an HTML page saying why
     assert "not a date" in page.content()
+
+
+def test_release_notes_are_rendered_from_markdown_without_scripts(
+    page, live_server, local_users, diverged
+):
+    from branches.models import Release
+    from branches.releases import release_create
+    from tests.admin.conftest import screenshot
+
+    release = release_create(target="main", actor=SYSTEM)
+    Release.objects.filter(pk=release.pk).update(
+        notes=release.notes + "\n\n<script>window.pwned = 1</script><img src=x onerror=alert(1)>"
+    )
+    sign_in(page, live_server, "viewer")
+    page.click("text=Tags and releases")
+    tag = page.locator(f"[data-tag='{release.tag}']")
+    assert release.version in tag.locator("h2").first.inner_text()
+    assert tag.locator(".oms-notes h1, .oms-notes h2, .oms-notes h3, .oms-notes li").count() >= 1
+    assert page.evaluate("window.pwned") is None
+    assert tag.locator(".oms-notes script").count() == 0
+    assert tag.locator(".oms-notes img[onerror]").count() == 0
+    screenshot(page, "releases")
