@@ -3,6 +3,7 @@ re-driven), each branch's commit log and each commit's semantic changes."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from oms_project.admin_site import Page, ScopedAdmin, allowed
 from ontology import selectors as ontology_selectors
 from ontology.admin import diff_groups
 from ontology.diff import diff_refs
+from ontology.exceptions import ElementNotFound
 from ontology.storage import get_store
 from ontology.storage.exceptions import InvalidCursor, InvalidName, RefNotFound
 
@@ -100,6 +102,21 @@ def commit_page(request: HttpRequest, commit_id: str) -> HttpResponse:
     })  # fmt: skip
 
 
+def blame_page(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
+    """Who last changed each field of an element on a branch, in which commit and proposal."""
+    branch = request.GET.get("branch", "").strip()[:100] or get_store().default_branch
+    try:
+        lines = selectors.element_blame(branch=branch, kind=kind, api_name=api_name)
+    except (RefNotFound, ElementNotFound) as exc:
+        raise Http404(str(exc)) from None
+    rows = [{"line": line, "value": json.dumps(line.value, sort_keys=True)[:200]}
+            for line in lines]  # fmt: skip
+    return render(request, "admin/history/blame.html", {
+        **admin.site.each_context(request), "title": f"Blame of {kind}/{api_name} on {branch}",
+        "branch": branch, "kind": kind, "api_name": api_name, "rows": rows,
+    })  # fmt: skip
+
+
 def _moment(value: str) -> datetime | None:
     """A filter's time: an ISO-8601 time, or a date (its midnight, UTC)."""
     if not value:
@@ -115,5 +132,7 @@ def _moment(value: str) -> datetime | None:
 
 admin.site.register_page(Page("history/log/", commit_log_page, "history-log",  # type: ignore[attr-defined]
                               menu=("History", "Commit log")))  # fmt: skip
+admin.site.register_page(Page("history/blame/<str:kind>/<str:api_name>/", blame_page,  # type: ignore[attr-defined]
+                              "history-blame"))  # fmt: skip
 admin.site.register_page(Page("history/commits/<str:commit_id>/", commit_page,  # type: ignore[attr-defined]
                               "history-commit"))  # fmt: skip

@@ -105,6 +105,10 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     page.wait_for_selector("#commit-id")
     assert f"proposal #{proposal.pk}" in page.content()
     assert page.locator("[data-element='object-types/Customer']").count() == 1
+    page.goto(f"{live_server.url}/admin/ontology/object-types/Customer/?ref=main")
+    page.click("#blame-link")  # the description's last change came with the proposal
+    row = page.locator("#blame tr", has_text="$.description")
+    assert f"#{proposal.pk}" in row.inner_text()
     page.goto(f"{live_server.url}/admin/history/log/?branch=main&author=nobody")
     assert "No commits match." in page.content()
     response = page.goto(f"{live_server.url}/admin/history/log/?branch=main&since=yesterday")
