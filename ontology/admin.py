@@ -11,18 +11,22 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import admin
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from oms_project.admin_site import Page
+from integrations.user_service.principal import WRITE
+from oms_project.admin_site import Page, allowed, curator
+from oms_project.errors import OMSError
 from ontology import selectors
 from ontology.diff import Diff, Mode, NoMergeBase, diff_refs
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.references import references
+from ontology.services import Operation, element_payload, elements_commit
 from ontology.storage import get_store
 from ontology.storage.base import Document
 from ontology.storage.exceptions import InvalidName, RefNotFound
@@ -41,20 +45,22 @@ def browse(request: HttpRequest) -> HttpResponse:
         raise Http404(f"No kind {kind!r}.")
     search, status = request.GET.get("search", "")[:200], request.GET.get("status", "")
     group, after = request.GET.get("group", "")[:100], request.GET.get("after", "")[:200]
+    own = {name: request.GET.get(name, "")[:100] for name in FILTERS[kind]}
     catalog = _catalog(ref)
     page = selectors.element_list(
         catalog=catalog, kind=kind, search=search, group=group, after=after, limit=PAGE_SIZE,
-        status=status if status in STATUSES else "",
+        status=status if status in STATUSES else "", filters={k: v for k, v in own.items() if v},
     )  # fmt: skip
     rows = [{"document": d, "url": _element_url(d["kind"], d["apiName"], ref)}
             for d in page.documents]  # fmt: skip
-    query = {"ref": ref, "kind": kind, "search": search, "status": status, "group": group}
+    query = {"ref": ref, "kind": kind, "search": search, "status": status, "group": group,
+             **own}  # fmt: skip
     more = page.more and page.documents
     return render(request, "admin/ontology/browse.html", {
         **_context(request, f"{KINDS[kind].label.capitalize()}s at {ref}", ref),
         "kind": kind, "kinds": _kind_tabs(ref, kind), "rows": rows, "count": page.count,
         "exact": page.exact, "search": search, "status": status, "group": group,
-        "statuses": STATUSES[1:], "filters": FILTERS[kind],
+        "statuses": STATUSES[1:], "filters": list(own.items()),
         "next_url": f"?{urlencode({**query, 'after': page.documents[-1]['apiName']})}"
         if more else "",
         "first_url": f"?{urlencode(query)}" if after else "",
@@ -62,10 +68,17 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
-    """One element: its members, what it refers to, what refers to it, its history."""
+    """One element: its members, what it refers to, what refers to it, its history; an
+    editor changes it on a branch here, through the same service as the API."""
     ref = _ref(request)
     if kind not in KINDS:
         raise Http404(f"No kind {kind!r}.")
+    edited = ""
+    if request.method == "POST":
+        edited = request.POST.get("document", "")
+        renamed = _save(request, ref, kind, api_name, edited)
+        if renamed is not None:
+            return HttpResponseRedirect(_element_url(kind, renamed, ref))
     catalog = _catalog(ref)
     try:
         document = selectors.element_get(catalog=catalog, kind=kind, api_name=api_name)
@@ -92,7 +105,35 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
         "history": _history(ref, document["id"]),
         "list_url": f"{reverse('admin:ontology-browse')}?{urlencode({'ref': ref, 'kind': kind})}",
         "raw": json.dumps(document, indent=2, sort_keys=True),
+        "can_edit": allowed(request, WRITE) and ref in {b.name for b in get_store().branches()},
+        "editable": edited or json.dumps(element_payload(document), indent=2),
     })  # fmt: skip
+
+
+def _save(request: HttpRequest, branch: str, kind: str, api_name: str, text: str) -> str | None:
+    """The element replaced by the JSON a curator edited (``elements_commit``, with the
+    version they saw as ``If-Match``); its apiName after the save, or None (and why)."""
+    if not allowed(request, WRITE):
+        raise PermissionDenied
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        messages.error(request, f"Not JSON: {exc}.")
+        return None
+    actor = curator(request)
+    assert actor is not None  # the site admits signed-in curators only
+    message = request.POST.get("message", "").strip()[:5000] or f"Edit {kind}/{api_name}"
+    operation = Operation("update", kind, api_name=api_name, body=body,
+                          if_match=request.POST.get("version") or None)  # fmt: skip
+    try:
+        result = elements_commit(branch=branch, operations=[operation], actor=actor,
+                                 message=message)  # fmt: skip
+    except OMSError as exc:
+        paths = [f"{e.get('path', '')}: {e.get('message', '')}" for e in exc.errors[:10]]
+        messages.error(request, " ".join([exc.detail, *paths]))
+        return None
+    messages.success(request, f"Saved on {branch}.")
+    return str(result.elements[0]["apiName"])
 
 
 def graph(request: HttpRequest) -> HttpResponse:

@@ -49,6 +49,11 @@ def test_a_viewer_browses_a_kind_opens_an_element_and_follows_a_link(
     page.click("#result_list >> text=Customer")
     page.wait_for_selector("#members")
     screenshot(page, "browser-element")
+    assert page.locator("#element-edit").count() == 0  # viewers read only
+    csrf = page.evaluate("document.cookie.split('csrftoken=')[1]")
+    refused = page.request.post(page.url, form={"document": "{}", "csrfmiddlewaretoken": csrf},
+                                headers={"X-CSRFToken": csrf, "Referer": page.url})  # fmt: skip
+    assert refused.status == 403
     members = page.locator("#members").inner_text()
     assert "customerId" in members or "id" in members
     incoming = page.locator("#links-in").inner_text()
@@ -92,6 +97,11 @@ def test_lists_search_filter_and_page(page, live_server, local_users, example):
     assert "Nothing here." in page.locator("#result_list").inner_text() or all(
         "deprecated" in t for t in page.locator("#result_list tbody tr").all_inner_texts()
     )
+    page.goto(f"{live_server.url}/admin/ontology/?kind=object-types")
+    page.fill("#id_filter_implements", "Billable")  # a kind's own filter
+    page.click("#changelist-search input[type=submit]")
+    names = page.locator("#result_list tbody tr td:first-child").all_inner_texts()
+    assert "Customer" in names and "Product" not in names
     response = page.goto(f"{live_server.url}/admin/ontology/?kind=nonsense")
     assert response is not None and response.status == 404
 
