@@ -94,6 +94,7 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
         })  # fmt: skip
     incoming = [{"document": d, "url": _element_url(d["kind"], d["apiName"], ref)}
                 for d in catalog.referring_to(kind, api_name)]  # fmt: skip
+    actions = [i for i in incoming if i["document"]["kind"] == "action-types"]
     members_field = MEMBERS.get(kind, "")
     return render(request, "admin/ontology/element.html", {
         **_context(request, f"{KINDS[kind].label.capitalize()} {api_name}", ref),
@@ -101,7 +102,7 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
         "version": catalog.version_of(document),
         "members_field": members_field,
         "members": [_member(m) for m in document.get(members_field, [])],
-        "outgoing": outgoing, "incoming": incoming,
+        "outgoing": outgoing, "incoming": incoming, "actions": actions,
         "history": _history(ref, document["id"]),
         "list_url": f"{reverse('admin:ontology-browse')}?{urlencode({'ref': ref, 'kind': kind})}",
         "raw": json.dumps(document, indent=2, sort_keys=True),

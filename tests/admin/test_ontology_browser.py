@@ -56,6 +56,7 @@ def test_a_viewer_browses_a_kind_opens_an_element_and_follows_a_link(
     assert refused.status == 403
     members = page.locator("#members").inner_text()
     assert "customerId" in members or "id" in members
+    assert "None." in page.locator("#actions").inner_text()  # no action uses customers
     incoming = page.locator("#links-in").inner_text()
     assert "link-types/customerOrders" in incoming
     page.click("#links-in >> text=link-types/customerOrders")
@@ -64,6 +65,7 @@ def test_a_viewer_browses_a_kind_opens_an_element_and_follows_a_link(
     page.click("#links-out >> text=object-types/Order")
     page.wait_for_selector("#members")
     assert "Order" in page.locator("h1").inner_text()
+    assert "cancelOrder" in page.locator("#actions").inner_text()
     assert page.locator("#history tbody tr").count() >= 1
 
 
