@@ -167,3 +167,26 @@ def test_the_graph_shows_types_links_and_interfaces_and_a_click_opens_an_element
     page.wait_for_function("window.omsGraph !== undefined")
     names = page.evaluate("window.omsGraph.nodes('[kind = \"object-type\"]').map(n => n.id())")
     assert "Order" in names and "Customer" not in names  # search: names and descriptions
+
+
+def test_an_edit_saved_over_a_newer_version_is_refused_and_loses_nothing(
+    page, live_server, local_users, example
+):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "pw-editor")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+    page.goto(f"{live_server.url}/admin/ontology/object-types/Customer/?ref=dev")
+    page.click("#edit summary")
+    document = page.input_value("#id_document")
+    elements_commit(branch="dev", actor=SYSTEM, message="Meanwhile", operations=[
+        Operation("patch", "object-types", api_name="Customer", body={"description": "Newer."})
+    ])  # fmt: skip
+    page.fill("#id_document", document.replace("Buyers.", "Mine."))
+    page.click("#element-edit input[type=submit]")
+    assert "version" in page.locator(".messagelist").inner_text().lower()
+    assert "Mine." in page.input_value("#id_document")  # the curator's text is kept
+    current = selectors.element_get(catalog=selectors.catalog_at(branch="dev"),
+                                    kind="object-types", api_name="Customer")  # fmt: skip
+    assert current["description"] == "Newer."
