@@ -21,6 +21,7 @@ from integrations.user_service.principal import WRITE
 from oms_project.admin_site import Page, allowed, curator
 from oms_project.errors import OMSError
 from ontology import selectors
+from ontology.datatypes import type_name
 from ontology.diff import Diff, Mode, NoMergeBase, diff_refs
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index.projection import FILTERS
@@ -276,27 +277,8 @@ def _element_url(kind: str, api_name: str, ref: str) -> str:
 def _member(member: dict[str, Any]) -> dict[str, Any]:
     """A property, parameter, interface property or constraint as one table row."""
     name = member.get("apiName") or member.get("sharedProperty") or member.get("type", "")
-    return {**member, "name": name, "type_label": type_label(member.get("dataType"))}
-
-
-def type_label(data_type: Any) -> str:
-    """A data type as one short phrase: ``array<string>``, ``decimal(10,2)``, ``→ Customer``."""
-    if not isinstance(data_type, dict):
-        return ""
-    kind = str(data_type.get("type", ""))
-    if kind == "array":
-        return f"array<{type_label(data_type.get('itemType'))}>"
-    if kind == "decimal":
-        return f"decimal({data_type.get('precision')},{data_type.get('scale')})"
-    if kind == "vector":
-        return f"vector({data_type.get('dimension')})"
-    if kind == "objectReference":
-        return f"→ {data_type.get('objectType')}"
-    if kind == "struct":
-        fields = ", ".join(f"{f.get('apiName')}: {type_label(f.get('dataType'))}"
-                           for f in data_type.get("fields", []))  # fmt: skip
-        return f"struct{{{fields}}}"
-    return kind
+    shown = type_name(member["dataType"]) if "dataType" in member else ""
+    return {**member, "name": name, "type_label": shown}
 
 
 def _history(ref: str, doc_id: str) -> list[Any]:

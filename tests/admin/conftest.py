@@ -59,13 +59,19 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
+def sign_in(page, live_server, username: str, password: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the admin's form (``pw-<username>`` is the test users' password)."""
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or f"pw-{username}")
+    page.click("input[type=submit]")
+
+
 @pytest.fixture
 def signed_in(page, live_server, django_user_model):  # type: ignore[no-untyped-def]
     """A curator signed in to the admin (a superuser)."""
-    django_user_model.objects.create_superuser("curator", "curator@example.com", "pw-curator-1")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "curator")
-    page.fill("#id_password", "pw-curator-1")
-    page.click("input[type=submit]")
+    django_user_model.objects.create_superuser("curator", "curator@example.com", "pw-curator")
+    sign_in(page, live_server, "curator")
     page.wait_for_selector("#content")
     return page

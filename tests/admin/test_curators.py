@@ -7,15 +7,9 @@ import pytest
 from branches.models import BranchPolicy
 from history.models import AuditEvent
 from history.services import audit_event_record
+from tests.admin.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from branches.releases import tag_create
 from branches.services import branch_create
 from integrations.user_service.principal import SYSTEM
 from ontology import selectors
-from ontology.admin import type_label
 from ontology.examples import example_ontology_load
 from ontology.services import Operation, elements_commit
-from tests.admin.conftest import screenshot
+from tests.admin.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,10 +29,7 @@ def example(main_branch) -> None:
 
 
 def signed_in_viewer(page, live_server, local_users):  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "viewer")
-    page.fill("#id_password", "pw-viewer")
-    page.click("input[type=submit]")
+    sign_in(page, live_server, "viewer")
     page.wait_for_selector("#content")
     return page
 
@@ -113,12 +109,6 @@ def test_a_user_without_read_cannot_open_the_browser(page, live_server):
     assert response is not None and "/admin/login/" in page.url
 
 
-def test_data_types_read_as_short_phrases():
-    assert type_label({"type": "array", "itemType": {"type": "string"}}) == "array<string>"
-    assert type_label({"type": "decimal", "precision": 10, "scale": 2}) == "decimal(10,2)"
-    assert type_label({"type": "objectReference", "objectType": "Customer"}) == "→ Customer"
-
-
 def test_two_refs_compared_show_each_element_coloured_and_breaking_changes_marked(
     page, live_server, local_users, example
 ):
@@ -172,10 +162,7 @@ def test_the_graph_shows_types_links_and_interfaces_and_a_click_opens_an_element
 def test_an_edit_saved_over_a_newer_version_is_refused_and_loses_nothing(
     page, live_server, local_users, example
 ):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "pw-editor")
-    page.click("input[type=submit]")
+    sign_in(page, live_server, "editor")
     page.wait_for_selector("#content")
     page.goto(f"{live_server.url}/admin/ontology/object-types/Customer/?ref=dev")
     page.click("#edit summary")

@@ -13,7 +13,7 @@ from branches.services import branch_create
 from integrations.user_service.principal import SYSTEM
 from ontology.examples import example_ontology_load
 from ontology.services import Operation, elements_commit
-from tests.admin.conftest import screenshot
+from tests.admin.conftest import screenshot, sign_in
 from tests.ontology.conftest import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,19 +37,15 @@ def diverged(main_branch) -> None:
     BranchPolicy.objects.filter(branch="main").update(protected=True, required_approvals=1)
 
 
-def sign_in(page, live_server, role: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", role)
-    page.fill("#id_password", f"pw-{role}")
-    page.click("input[type=submit]")
+def signed_in(page, live_server, role: str) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, live_server, role)
     page.wait_for_selector("#content")
 
 
 def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     page, live_server, local_users, diverged
 ):
-    sign_in(page, live_server, "editor")  # edits Customer on dev in the admin
+    signed_in(page, live_server, "editor")  # edits Customer on dev in the admin
     page.goto(f"{live_server.url}/admin/ontology/object-types/Customer/?ref=dev")
     page.click("#edit summary")
     document = json.loads(page.input_value("#id_document"))
@@ -80,7 +76,7 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     assert "✘ approvals" in page.locator("#checks").inner_text()
     assert page.locator("#approve").count() == 0  # editors do not approve
 
-    sign_in(page, live_server, "reviewer")
+    signed_in(page, live_server, "reviewer")
     page.goto(f"{live_server.url}/admin/branches/proposals/{proposal.pk}/")
     assert page.locator("#merge").count() == 0  # reviewers do not merge
     page.fill("#id_body", "Reads well.")
@@ -88,7 +84,7 @@ def test_open_approve_resolve_and_merge_a_proposal_in_the_admin(
     page.wait_for_selector(".messagelist")
     assert "reviewer: approve" in page.locator("#reviews").inner_text()
 
-    sign_in(page, live_server, "editor")
+    signed_in(page, live_server, "editor")
     page.goto(f"{live_server.url}/admin/branches/proposals/{proposal.pk}/")
     page.click("#merge")  # the conflict is not settled yet: refused, nothing written
     page.wait_for_selector(".messagelist")
@@ -138,13 +134,12 @@ def test_release_notes_are_rendered_from_markdown_without_scripts(
 ):
     from branches.models import Release
     from branches.releases import release_create
-    from tests.admin.conftest import screenshot
 
     release = release_create(target="main", actor=SYSTEM)
     Release.objects.filter(pk=release.pk).update(
         notes=release.notes + "\n\n<script>window.pwned = 1</script><img src=x onerror=alert(1)>"
     )
-    sign_in(page, live_server, "viewer")
+    signed_in(page, live_server, "viewer")
     page.click("text=Tags and releases")
     tag = page.locator(f"[data-tag='{release.tag}']")
     assert release.version in tag.locator("h2").first.inner_text()
