@@ -23,11 +23,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("OMS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("OMS_DEBUG", False)
+# The key: OMS_SECRET_KEY or OMS_SECRET_KEY_FILE; else the key `make run` / `make migrate`
+# wrote under OMS_VAR_DIR, so management commands work from a plain shell on that machine.
 SECRET_KEY = env_secret("OMS_SECRET_KEY")
+if not SECRET_KEY and (VAR_DIR / "secret_key").is_file():
+    SECRET_KEY = (VAR_DIR / "secret_key").read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "Set OMS_SECRET_KEY (or OMS_SECRET_KEY_FILE), or OMS_DEBUG=true."
+            f"No secret key: set OMS_SECRET_KEY (or OMS_SECRET_KEY_FILE), run `make migrate` "
+            f"once (it writes {VAR_DIR / 'secret_key'}), or set OMS_DEBUG=true."
         )
     SECRET_KEY = "insecure-development-key-only-for-OMS_DEBUG"
 ALLOWED_HOSTS = env_list("OMS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])

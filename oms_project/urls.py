@@ -9,12 +9,14 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oms_project import health
+from oms_project.api_root import ApiRootView
 from oms_project.exceptions import problem_view
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/auth/", include("integrations.urls")),
     path("api/v1/", include("ontology.api.urls")),
     path("api/v1/", include("history.api.urls")),
