@@ -33,15 +33,12 @@ migrate: install $(VAR)/secret_key
 	$(PY) manage.py storage_init
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
-# Web (gunicorn), Celery worker and beat together; Ctrl-C stops all three.
+# Web (gunicorn), Celery worker and beat together (oms_project/serve.py); Ctrl-C or SIGTERM
+# stops them all within 10 s.
 run: migrate
 	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed $(VAR)/celery/control
 	$(PY) manage.py demo_setup --url http://$(HOST):$(PORT)
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A oms_project worker --beat --concurrency 2 --loglevel INFO & \
-	$(VENV)/bin/gunicorn oms_project.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-		--access-logfile - & \
-	wait
+	exec $(PY) -m oms_project.serve --host $(HOST) --port $(PORT)
 
 test: lint
 	$(PY) -m pytest

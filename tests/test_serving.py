@@ -7,6 +7,7 @@ configured, exactly as a new user's machine would.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -174,3 +175,50 @@ def test_a_worker_loads_with_the_cache_and_database_down_and_says_so(tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     assert "No connection to cache 'default' at start" in loaded.stderr + loaded.stdout
     assert "No database connection at start" in loaded.stderr + loaded.stdout
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` now (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_make_runs_server_stops_within_ten_seconds_with_every_child_gone(
+    embedded_env, tmp_path, signum
+):
+    port = free_port()
+    serving = start([sys.executable, "-m", "oms_project.serve", "--port", str(port)],
+                    embedded_env, tmp_path / "serve.log")  # fmt: skip
+    try:
+        assert wait_for(lambda: ready(f"http://127.0.0.1:{port}")), (
+            tmp_path / "serve.log"
+        ).read_text()
+        assert wait_for(lambda: len(descendants(serving.pid)) >= 5)  # 2 gunicorn + celery's
+        children = descendants(serving.pid)
+        started = time.monotonic()
+        serving.send_signal(signum)
+        serving.wait(15)
+        assert time.monotonic() - started < 10
+        assert not [pid for pid in children if alive(pid)]
+    finally:
+        if serving.poll() is None:
+            serving.kill()
