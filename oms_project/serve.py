@@ -1,9 +1,9 @@
 """``python -m oms_project.serve``: the web server (gunicorn) and the Celery worker with beat,
 together, for ``make run``; Ctrl-C or SIGTERM stops both, every child gone within 10 s.
 
-Each runs in its own process group. On SIGINT or SIGTERM both hear SIGTERM (gunicorn stops
-its workers gracefully, Celery finishes its running tasks), and whatever still runs after
-``GRACE`` seconds is killed with its whole group. When either one exits on its own, the
+Each runs in its own process group. On SIGINT or SIGTERM both main processes hear SIGTERM
+(gunicorn stops its workers gracefully, Celery finishes its running tasks), and whatever
+of either group still runs after ``GRACE`` seconds is killed. When either one exits on its own, the
 other is stopped too, and the exit status is the first one's.
 """
 
@@ -52,8 +52,9 @@ def serve(host: str, port: int) -> int:
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        _signal_group(child, signal.SIGTERM)
+    for child in children:  # the leaders: they stop their own workers (a warm shutdown)
+        if child.poll() is None:
+            child.terminate()
     deadline = time.monotonic() + GRACE
     for child in children:
         try:
