@@ -159,3 +159,13 @@ def store_problems(alias: str = "default") -> list[str]:
     if alias == "default":
         problems += maintain.verify(store)
     return problems
+
+
+def store_extent(alias: str = "default") -> str:
+    """What ``storage_fsck`` looked at, in words: refs, and the index rows it compared."""
+    store = get_store(alias)
+    branches, tags = len(store.branches()), len(store.tags())
+    checked = f"{branches} branch(es) and {tags} tag(s) with their commits and objects"
+    if alias == "default":
+        checked += f", and {maintain.row_count()} index row(s) against their heads"
+    return checked

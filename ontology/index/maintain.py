@@ -80,6 +80,11 @@ def drop(branch: str) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE branch = %s", [branch])
 
 
+def row_count() -> int:
+    """How many element rows the index holds, over every branch."""
+    return IndexEntry.objects.count()
+
+
 def unindexed(store: VersionedStore) -> list[str]:
     """The branches that have no index rows yet."""
     indexed = set(IndexState.objects.exclude(head="").values_list("branch", flat=True))

@@ -95,7 +95,9 @@ def test_fsck_passes_on_a_sound_store(capsys, settings):
     store.create_tag("v1", target="main")
     call_command("storage_reindex")  # written past the pipeline: no index rows yet
     call_command("storage_fsck")
-    assert "no problems found" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "no problems found" in said
+    assert "2 branch(es) and 1 tag(s)" in said and "index row(s) against their heads" in said
 
 
 @pytest.mark.django_db

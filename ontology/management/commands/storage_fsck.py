@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ontology.selectors import store_problems
+from ontology.selectors import store_extent, store_problems
 
 
 class Command(BaseCommand):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         problems = store_problems(store)
         for problem in problems:
             self.stderr.write(problem)
+        checked = store_extent(store)
         if problems:
-            raise CommandError(f"store {store!r}: {len(problems)} problem(s) found.")
-        self.stdout.write(self.style.SUCCESS(f"store {store!r}: no problems found."))
+            raise CommandError(f"store {store!r}: {len(problems)} problem(s) found in {checked}.")
+        self.stdout.write(self.style.SUCCESS(f"store {store!r}: no problems found in {checked}."))
