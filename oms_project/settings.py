@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The system of record for an organisation's ontology, on git-like branches.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Tags from the path after /api/v1 (branches, proposals, tags, ...), not "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Request and response components apart: read-only members (id, kind, version, a token
+    # pair's access) are answered, never required in a request body.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -60,7 +60,33 @@ def test_element_writes_carry_examples_and_typed_bodies(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     create = schema["paths"]["/api/v1/branches/{branch}/object-types/"]["post"]
     content = create["requestBody"]["content"]["application/json"]
-    assert content["schema"]["$ref"].endswith("/ObjectType")
+    assert content["schema"]["$ref"].endswith("/ObjectTypeRequest")  # what a client sends
+    request = schema["components"]["schemas"]["ObjectTypeRequest"]
+    assert {"id", "kind", "version"}.isdisjoint(request["properties"])
+    assert {"id", "kind", "version"} <= set(
+        schema["components"]["schemas"]["ObjectType"]["properties"]
+    )
     assert "A customer object type" in {e["summary"] for e in content["examples"].values()}
     problem = create["responses"]["422"]["content"]["application/problem+json"]["schema"]
     assert problem["$ref"].endswith("/Problem")
+
+
+def test_every_operation_has_a_tag_of_its_own_and_a_summary(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    lacking = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        and (not operation.get("summary") or operation.get("tags") in (None, [], ["v1"]))
+    ]
+    assert lacking == []
+
+
+def test_null_answers_are_nullable_and_token_requests_need_no_tokens(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    assert components["Proposal"]["properties"]["mergedAt"].get("nullable") is True
+    login = schema["paths"]["/api/v1/auth/token/"]["post"]["requestBody"]["content"]
+    body = components[login["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert not {"access", "refresh"} & set(body.get("required", []))

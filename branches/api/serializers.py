@@ -162,7 +162,7 @@ class ProposalSerializer(serializers.ModelSerializer):
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)  # noqa: N815
     mergedCommit = serializers.CharField(source="merged_commit", read_only=True)  # noqa: N815
     mergedBy = serializers.CharField(source="merged_by", read_only=True)  # noqa: N815
-    mergedAt = serializers.DateTimeField(source="merged_at", read_only=True)  # noqa: N815
+    mergedAt = serializers.DateTimeField(source="merged_at", read_only=True, allow_null=True)  # noqa: N815, E501
 
     class Meta:
         model = Proposal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -38,6 +38,13 @@ def merged(outcome: services.MergeOutcome) -> Response:
     return Response(s.MergeOutcomeSerializer(outcome).data, status=code)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List branches"),
+    retrieve=extend_schema(summary="A branch: head, policy, ahead and behind its base"),
+    create=extend_schema(summary="Create a branch"),
+    partial_update=extend_schema(summary="Change a branch's policy"),
+    destroy=extend_schema(summary="Delete a branch"),
+)
 class BranchViewSet(viewsets.ViewSet):
     """Branches of the ontology, their policy, and merges between them."""
 
@@ -163,6 +170,15 @@ class BranchViewSet(viewsets.ViewSet):
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List proposals"),
+    create=extend_schema(summary="Open a proposal"),
+    retrieve=extend_schema(summary="A proposal with its checks"),
+    partial_update=extend_schema(summary="Change a proposal's title or description"),
+    reviews=extend_schema(summary="A proposal's reviews, or give one"),
+    close=extend_schema(summary="Close a proposal without merging"),
+    reopen=extend_schema(summary="Reopen a closed proposal"),
+)
 class ProposalViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):  # fmt: skip
@@ -243,6 +259,7 @@ class ProposalViewSet(
         return Response(DiffSerializer(found).data)
 
     @extend_schema(
+        summary="Merge a proposal when every check passes",
         request=s.ProposalMergeSerializer,
         responses={201: s.MergeOutcomeSerializer, 200: s.MergeOutcomeSerializer, **MERGE_ERRORS},
     )
@@ -274,6 +291,12 @@ class ProposalViewSet(
         return Response(s.ProposalSerializer(proposal).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List tags and releases"),
+    retrieve=extend_schema(summary="A tag and its release"),
+    create=extend_schema(summary="Create a tag, or the next release"),
+    release_notes=extend_schema(summary="A release's notes (Markdown)"),
+)
 class TagViewSet(viewsets.ViewSet):
     """Tags (immutable) and releases (tags with a semantic version and notes)."""
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +43,7 @@ HISTORY = inline_serializer(
 )
 
 
+@extend_schema_view(list=extend_schema(summary="List audit events (the outbox), oldest first"))
 class AuditEventViewSet(viewsets.ViewSet):
     """Audit events in sequence order, paged by ``after`` (the last sequence seen)."""
 
@@ -65,6 +71,7 @@ class AuditEventViewSet(viewsets.ViewSet):
         )
 
 
+@extend_schema_view(retrieve=extend_schema(summary="A commit and its semantic changes"))
 class CommitDetailViewSet(viewsets.ViewSet):
     """``/commits/{id}/``: one commit, the proposal that brought it, its semantic changes."""
 
@@ -94,6 +101,7 @@ class ElementHistoryViewSet(viewsets.ViewSet):
     required_scopes = {"history": READ, "blame": READ}
 
     @extend_schema(
+        summary="The commits that changed an element",
         parameters=[ElementHistoryQuerySerializer],
         responses={200: HISTORY, **problems(400, 401, 403, 404)},
     )
@@ -111,7 +119,10 @@ class ElementHistoryViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(responses={200: BlameLineSerializer(many=True), **problems(401, 403, 404)})
+    @extend_schema(
+        summary="Who last changed each field of an element",
+        responses={200: BlameLineSerializer(many=True), **problems(401, 403, 404)},
+    )
     def blame(self, request: Request, branch: str, kind: str, api_name: str) -> Response:
         lines = selectors.element_blame(branch=branch, kind=kind, api_name=api_name)
         return Response(BlameLineSerializer(lines, many=True).data)

@@ -59,8 +59,7 @@ def sync(
         if not described:
             base = base_for(current, exclude=branch)
             if base is not None:
-                _copy(base[0], branch)
-                described = base[1]
+                described = _copy(base[0], branch)
         if described:
             try:
                 _apply(branch, {c.doc_id: c.after for c in store.changes(described, current)})
@@ -263,9 +262,22 @@ def _entry(r: Row, branch: str = "") -> tuple[str, ...]:
     return (branch, r.doc_id, r.kind, r.api_name, r.search, r.version)
 
 
-def _copy(source: str, branch: str) -> None:
+def _copy(source: str, branch: str) -> str:
+    """Copy the rows of ``source`` to ``branch``; the commit they describe ("" if none).
+
+    The source's state row is read under a share lock first: a writer of the source moves
+    its rows only while holding that row, so the rows copied are the ones of that commit
+    (without it, a commit of the source between reading its head and copying left the copy
+    a commit ahead of what the catch-up diff started from).
+    """
     columns = ", ".join(ENTRY_COLUMNS[1:])
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""  # SQLite: one writer
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT head FROM {STATE} WHERE branch = %s{share}", [source])
+        found = cursor.fetchone()
+        if found is None or not found[0]:  # the source went meanwhile: build from the walk
+            return ""
+        described = found[0]
         cursor.execute(
             f"INSERT INTO {ENTRY} (branch, {columns}) "
             f"SELECT %s, {columns} FROM {ENTRY} WHERE branch = %s",
@@ -283,6 +295,7 @@ def _copy(source: str, branch: str) -> None:
         )
         if any(doubled(0, count) for (count,) in cursor.fetchall()):
             analyze_after_commit()
+    return str(described)
 
 
 def chunks(items: list[T], size: int) -> Iterable[list[T]]:
