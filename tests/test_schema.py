@@ -90,3 +90,20 @@ def test_null_answers_are_nullable_and_token_requests_need_no_tokens(client):
     login = schema["paths"]["/api/v1/auth/token/"]["post"]["requestBody"]["content"]
     body = components[login["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
     assert not {"access", "refresh"} & set(body.get("required", []))
+
+
+def test_every_query_parameter_default_fits_its_own_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    misfits = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []) if method != "parameters" else []:
+                rules = parameter.get("schema", {})
+                if "default" not in rules:
+                    continue
+                default = rules["default"]
+                if "enum" in rules and default not in rules["enum"]:
+                    misfits.append(f"{method} {path} {parameter['name']}: not in its enum")
+                if isinstance(default, str) and len(default) < rules.get("minLength", 0):
+                    misfits.append(f"{method} {path} {parameter['name']}: below minLength")
+    assert misfits == []

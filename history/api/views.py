@@ -79,7 +79,7 @@ class CommitDetailViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH, description="Commit id.")],
-        responses={200: CommitDetailSerializer, **problems(401, 403, 404)},
+        responses={200: CommitDetailSerializer, **problems(400, 401, 403, 404)},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         store = get_store()

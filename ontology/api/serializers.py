@@ -20,9 +20,10 @@ class ReadQuerySerializer(serializers.Serializer):
 
 
 class ListQuerySerializer(ReadQuerySerializer):
-    search = serializers.CharField(required=False, max_length=200, default="")
-    status = serializers.ChoiceField(STATUSES, required=False, default="")
-    group = serializers.CharField(required=False, max_length=100, default="")
+    # "" (the default) means "any": allowed as a value too, so the defaults fit their schema.
+    search = serializers.CharField(required=False, max_length=200, default="", allow_blank=True)
+    status = serializers.ChoiceField(STATUSES, required=False, default="", allow_blank=True)
+    group = serializers.CharField(required=False, max_length=100, default="", allow_blank=True)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
     cursor = serializers.CharField(required=False, max_length=400)
 

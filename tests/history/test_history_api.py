@@ -54,6 +54,8 @@ def test_a_commit_shows_its_semantic_changes(curator, dev):
     assert change["path"] == "$.description"
     assert (change["before"], change["after"]) == ("", "why")
     assert curator.get("/api/v1/commits/" + "0" * 64 + "/").status_code == 404
+    bad = curator.get("/api/v1/commits/HEAD~1/")  # documented: a 400 problem, no 500
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
 
 
 def test_element_history_and_blame_name_who_changed_each_field(dev):
