@@ -97,8 +97,9 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
                 for d in catalog.referring_to(kind, api_name)]  # fmt: skip
     actions = [i for i in incoming if i["document"]["kind"] == "action-types"]
     members_field = MEMBERS.get(kind, "")
+    context = _context(request, f"{KINDS[kind].label.capitalize()} {api_name}", ref)
     return render(request, "admin/ontology/element.html", {
-        **_context(request, f"{KINDS[kind].label.capitalize()} {api_name}", ref),
+        **context,
         "kind": kind, "kind_label": KINDS[kind].label, "document": document,
         "version": catalog.version_of(document),
         "members_field": members_field,
@@ -107,7 +108,7 @@ def element(request: HttpRequest, kind: str, api_name: str) -> HttpResponse:
         "history": _history(ref, document["id"]),
         "list_url": f"{reverse('admin:ontology-browse')}?{urlencode({'ref': ref, 'kind': kind})}",
         "raw": json.dumps(document, indent=2, sort_keys=True),
-        "can_edit": allowed(request, WRITE) and ref in {b.name for b in get_store().branches()},
+        "can_edit": allowed(request, WRITE) and ref in context["branches"],
         "editable": edited or json.dumps(element_payload(document), indent=2),
     })  # fmt: skip
 
