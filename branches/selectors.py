@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from branches.exceptions import TooManyCommits
@@ -24,13 +25,14 @@ class BranchView:
     open_proposals: list[int]
 
 
-def branch_list() -> list[BranchView]:
-    """Every branch, sorted by name."""
+def branch_list(refs: Iterable[Ref] | None = None) -> list[BranchView]:
+    """Every branch sorted by name, or the views of the branches given (a page of them)."""
     policies = {p.branch: p for p in BranchPolicy.objects.all()}
     proposals = list(
         Proposal.objects.filter(state=Proposal.OPEN).values_list("id", "source", "target")
     )
-    return [_view(ref, policies, proposals) for ref in get_store().branches()]
+    chosen = get_store().branches() if refs is None else refs
+    return [_view(ref, policies, proposals) for ref in chosen]
 
 
 def branch_get(*, name: str) -> BranchView:

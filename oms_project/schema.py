@@ -1,7 +1,9 @@
-"""OpenAPI pieces shared by every app: the problem-details body and its responses."""
+"""OpenAPI pieces shared by every app: operation ids, the problem-details body and its
+responses."""
 
 from __future__ import annotations
 
+from drf_spectacular import openapi
 from rest_framework import serializers
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -31,3 +33,27 @@ class ProblemSerializer(serializers.Serializer):
 def problems(*statuses: int) -> dict[tuple[int, str], type[ProblemSerializer]]:
     """Response entries for ``@extend_schema(responses=...)``: problem details per status."""
     return {(status, PROBLEM_MEDIA_TYPE): ProblemSerializer for status in statuses}
+
+
+# What a viewset action does, as the verb of its operation id ({one}: the resource, singular).
+VERBS = {
+    "list": "list_{many}", "retrieve": "get_{one}", "create": "create_{one}",
+    "update": "replace_{one}", "partial_update": "update_{one}", "destroy": "delete_{one}",
+}  # fmt: skip
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Operation ids a generated client reads as sentences: ``list_branches``, ``get_branch``,
+    ``merge_proposal``, ``update_object_type``.
+
+    A viewset names its resource in ``resource = (one, many)``; a custom action ``merge`` of
+    it becomes ``merge_{one}``. ``@extend_schema(operation_id=...)`` still wins.
+    """
+
+    def get_operation_id(self) -> str:
+        resource = getattr(self.view, "resource", None)
+        action = getattr(self.view, "action", None)
+        if resource is None or action is None:
+            return str(super().get_operation_id())
+        one, many = resource
+        return VERBS.get(action, f"{action}_{{one}}").format(one=one, many=many)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from branches.models import BranchPolicy, Proposal, ProposalEvent, Review
 from branches.services import MergeOutcome
+from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictCharField, StrictSerializer
 from ontology.api.serializers import CommitSerializer
 from ontology.storage.base import REF_NAME_MAX
@@ -180,15 +182,23 @@ class CheckSerializer(serializers.Serializer):
 
 
 class ProposalDetailSerializer(ProposalSerializer):
-    """A proposal with its reviews, its history and the merge gate as it stands now."""
+    """A proposal with its reviews, its history and the merge gate as it stands now (the
+    checks come in ``context["checks"]``)."""
 
     reviews = ReviewSerializer(many=True, read_only=True)
     events = ProposalEventSerializer(many=True, read_only=True)
-    checks = CheckSerializer(many=True, read_only=True)
-    mergeable = serializers.BooleanField(read_only=True)
+    checks = serializers.SerializerMethodField()
+    mergeable = serializers.SerializerMethodField()
 
     class Meta(ProposalSerializer.Meta):
         fields = [*ProposalSerializer.Meta.fields, "reviews", "events", "checks", "mergeable"]
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, proposal: Proposal) -> Any:
+        return CheckSerializer(self.context["checks"], many=True).data
+
+    def get_mergeable(self, proposal: Proposal) -> bool:
+        return all(check.passed for check in self.context["checks"])
 
 
 class ProposalMergeSerializer(StrictSerializer):
@@ -198,7 +208,9 @@ class ProposalMergeSerializer(StrictSerializer):
     dryRun = serializers.BooleanField(default=False)  # noqa: N815
 
 
-class ProposalListQuerySerializer(serializers.Serializer):
+class ProposalListQuerySerializer(PageQuerySerializer):
+    """Filters of the proposal list (newest first)."""
+
     state = serializers.ChoiceField([s for s, _ in Proposal.STATES], required=False)
     source = serializers.CharField(  # type: ignore[assignment]  # drf-stubs#158
         required=False, max_length=200
@@ -249,3 +261,9 @@ class ReleaseNotesSerializer(serializers.Serializer):
     bump = serializers.CharField()
     notes = serializers.CharField(help_text="Markdown.")
     summary = serializers.DictField()
+
+
+BranchPageSerializer = page_serializer("BranchPage", BranchSerializer(many=True))
+ProposalPageSerializer = page_serializer("ProposalPage", ProposalSerializer(many=True))
+ReviewPageSerializer = page_serializer("ReviewPage", ReviewSerializer(many=True))
+TagPageSerializer = page_serializer("TagPage", TagSerializer(many=True))

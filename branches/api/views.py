@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -16,21 +13,17 @@ from rest_framework.response import Response
 from branches import proposals, releases, selectors, services
 from branches.api import serializers as s
 from branches.models import Proposal, Release
-from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
+from oms_project.api import ApiViewSet
+from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_of_sorted
 from oms_project.schema import problems
 from ontology.api.diff import DiffSerializer
 from ontology.diff import diff_refs
+from ontology.storage import get_store
 from ontology.storage.base import REF_URL_PATTERN
 from ontology.storage.exceptions import InvalidChange
 
 MERGE_ERRORS = problems(400, 401, 403, 404, 409, 422, 423)
-
-
-def valid(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def merged(outcome: services.MergeOutcome) -> Response:
@@ -45,20 +38,28 @@ def merged(outcome: services.MergeOutcome) -> Response:
     partial_update=extend_schema(summary="Change a branch's policy"),
     destroy=extend_schema(summary="Delete a branch"),
 )
-class BranchViewSet(viewsets.ViewSet):
+class BranchViewSet(ApiViewSet):
     """Branches of the ontology, their policy, and merges between them."""
 
     lookup_field = "name"
     lookup_value_regex = REF_URL_PATTERN
+    resource = ("branch", "branches")
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "destroy": BRANCH_ADMIN,
         "partial_update": BRANCH_ADMIN, "merge": WRITE, "rebase": WRITE, "revert": WRITE,
         "reset": BRANCH_ADMIN,
     }  # fmt: skip
 
-    @extend_schema(responses={200: s.BranchSerializer(many=True), **problems(401, 403)})
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: s.BranchPageSerializer, **problems(400, 401, 403)},
+    )
     def list(self, request: Request) -> Response:
-        return Response(s.BranchSerializer(selectors.branch_list(), many=True).data)
+        page = page_of_sorted(
+            get_store().branches(), key=lambda ref: ref.name, **self.query(PageQuerySerializer)
+        )
+        branches = s.BranchSerializer(selectors.branch_list(page.results), many=True).data
+        return Response(envelope(branches, next=page.next, count=page.count))
 
     @extend_schema(responses={200: s.BranchSerializer, **problems(400, 401, 403, 404)})
     def retrieve(self, request: Request, name: str) -> Response:
@@ -69,8 +70,8 @@ class BranchViewSet(viewsets.ViewSet):
         responses={201: s.BranchSerializer, **problems(400, 401, 403, 404, 409)},
     )
     def create(self, request: Request) -> Response:
-        data = valid(s.BranchCreateSerializer, request.data)
-        services.branch_create(name=data["name"], start=data["from"], actor=principal_of(request))
+        data = self.body(s.BranchCreateSerializer)
+        services.branch_create(name=data["name"], start=data["from"], actor=self.actor)
         view = selectors.branch_get(name=data["name"])
         return Response(s.BranchSerializer(view).data, status=status.HTTP_201_CREATED)
 
@@ -79,27 +80,27 @@ class BranchViewSet(viewsets.ViewSet):
         responses={200: s.BranchSerializer, **problems(400, 401, 403, 404)},
     )
     def partial_update(self, request: Request, name: str) -> Response:
-        data = valid(s.BranchPolicySerializer, request.data)
-        services.branch_policy_update(name=name, changes=data, actor=principal_of(request))
+        data = self.body(s.BranchPolicySerializer)
+        services.branch_policy_update(name=name, changes=data, actor=self.actor)
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
 
     @extend_schema(responses={204: None, **problems(400, 401, 403, 404, 423)})
     def destroy(self, request: Request, name: str) -> Response:
-        services.branch_delete(name=name, actor=principal_of(request))
+        services.branch_delete(name=name, actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Merge another branch into this one",
+        summary="Merge another branch into this one", operation_id="merge_into_branch",
         request=s.MergeSerializer, responses={201: s.MergeOutcomeSerializer, **MERGE_ERRORS},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, name: str) -> Response:
-        data = valid(s.MergeSerializer, request.data)
+        data = self.body(s.MergeSerializer)
         return merged(
             services.branch_merge(
                 source=data["source"],
                 target=name,
-                actor=principal_of(request),
+                actor=self.actor,
                 strategy=data["strategy"],
                 resolutions=data["resolutions"],
                 message=data["message"],
@@ -113,7 +114,7 @@ class BranchViewSet(viewsets.ViewSet):
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def rebase(self, request: Request, name: str) -> Response:
-        data = valid(s.RebaseSerializer, request.data)
+        data = self.body(s.RebaseSerializer)
         onto = data.get("onto") or services.policy_of(name).base
         if not onto:
             raise InvalidChange(f"Branch {name!r} has no recorded base: give 'onto'.")
@@ -121,7 +122,7 @@ class BranchViewSet(viewsets.ViewSet):
             services.branch_rebase(
                 branch=name,
                 onto=onto,
-                actor=principal_of(request),
+                actor=self.actor,
                 resolutions=data["resolutions"],
                 dry_run=data["dryRun"],
             )  # fmt: skip
@@ -129,11 +130,12 @@ class BranchViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="Revert a commit or a merged proposal as a new commit",
+        operation_id="revert_on_branch",
         request=s.RevertSerializer, responses={201: s.MergeOutcomeSerializer, **MERGE_ERRORS},
     )  # fmt: skip
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, name: str) -> Response:
-        data = valid(s.RevertSerializer, request.data)
+        data = self.body(s.RevertSerializer)
         commit: str
         if "proposal" in data:  # the serializer admits exactly one of proposal and commit
             proposal = get_object_or_404(Proposal, pk=data["proposal"])
@@ -146,7 +148,7 @@ class BranchViewSet(viewsets.ViewSet):
             services.branch_revert(
                 branch=name,
                 commit=commit,
-                actor=principal_of(request),
+                actor=self.actor,
                 resolutions=data["resolutions"],
                 message=data["message"],
                 dry_run=data["dryRun"],
@@ -160,11 +162,11 @@ class BranchViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def reset(self, request: Request, name: str) -> Response:
-        data = valid(s.ResetSerializer, request.data)
+        data = self.body(s.ResetSerializer)
         services.branch_reset(
             branch=name,
             to=data["to"],
-            actor=principal_of(request),
+            actor=self.actor,
             expected_head=data.get("expectedHead"),
         )
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
@@ -172,89 +174,89 @@ class BranchViewSet(viewsets.ViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List proposals"),
-    create=extend_schema(summary="Open a proposal"),
+    create=extend_schema(summary="Open a proposal", operation_id="open_proposal"),
     retrieve=extend_schema(summary="A proposal with its checks"),
     partial_update=extend_schema(summary="Change a proposal's title or description"),
     reviews=extend_schema(summary="A proposal's reviews, or give one"),
     close=extend_schema(summary="Close a proposal without merging"),
     reopen=extend_schema(summary="Reopen a closed proposal"),
 )
-class ProposalViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):  # fmt: skip
+class ProposalViewSet(ApiViewSet):
     """Change proposals: source → target, reviewed and gated before they merge."""
 
-    queryset = Proposal.objects.all()
-    serializer_class = s.ProposalSerializer
+    lookup_value_regex = r"[0-9]{1,18}"
+    resource = ("proposal", "proposals")
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "partial_update": WRITE,
         "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE, "diff": READ,
     }  # fmt: skip
 
-    def get_queryset(self) -> QuerySet[Proposal]:
-        if self.action != "list":
-            return Proposal.objects.all()
-        params = valid(s.ProposalListQuerySerializer, self.request.query_params)
-        return Proposal.objects.filter(**params)
-
     @extend_schema(
         parameters=[s.ProposalListQuerySerializer],
-        responses={200: s.ProposalSerializer(many=True), **problems(400, 401, 403)},
+        responses={200: s.ProposalPageSerializer, **problems(400, 401, 403)},
     )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+    def list(self, request: Request) -> Response:
+        filters = self.query(s.ProposalListQuerySerializer)
+        cursor, limit = filters.pop("cursor", None), filters.pop("limit")
+        page = page_of_queryset(
+            Proposal.objects.filter(**filters), key="id", cursor=cursor, limit=limit
+        )
+        found = s.ProposalSerializer(page.results, many=True).data
+        return Response(envelope(found, next=page.next, count=page.count))
 
     @extend_schema(
         request=s.ProposalCreateSerializer,
         responses={201: s.ProposalSerializer, **problems(400, 401, 403, 404)},
     )
     def create(self, request: Request) -> Response:
-        data = valid(s.ProposalCreateSerializer, request.data)
-        proposal = proposals.proposal_open(actor=principal_of(request), **data)
+        data = self.body(s.ProposalCreateSerializer)
+        proposal = proposals.proposal_open(actor=self.actor, **data)
         return Response(s.ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: s.ProposalDetailSerializer, **problems(401, 403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        proposal = self.get_object()
+        proposal = _proposal(pk)
         checks = proposals.proposal_checks(proposal=proposal)
-        proposal.checks = [proposals.check_dict(c) for c in checks]
-        proposal.mergeable = all(c.passed for c in checks)
-        return Response(s.ProposalDetailSerializer(proposal).data)
+        return Response(s.ProposalDetailSerializer(proposal, context={"checks": checks}).data)
 
     @extend_schema(
         request=s.ProposalUpdateSerializer,
         responses={200: s.ProposalSerializer, **problems(400, 401, 403, 404, 409)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        data = valid(s.ProposalUpdateSerializer, request.data)
-        proposal = proposals.proposal_update(
-            proposal=self.get_object(), changes=data, actor=principal_of(request)
-        )
+        data = self.body(s.ProposalUpdateSerializer)
+        proposal = proposals.proposal_update(proposal=_proposal(pk), changes=data, actor=self.actor)
         return Response(s.ProposalSerializer(proposal).data)
 
     @extend_schema(
-        methods=["GET"], responses={200: s.ReviewSerializer(many=True), **problems(401, 403, 404)}
-    )
+        methods=["GET"], parameters=[PageQuerySerializer], operation_id="list_proposal_reviews",
+        responses={200: s.ReviewPageSerializer, **problems(400, 401, 403, 404)},
+    )  # fmt: skip
     @extend_schema(
-        methods=["POST"], request=s.ReviewCreateSerializer,
+        methods=["POST"], request=s.ReviewCreateSerializer, operation_id="review_proposal",
         responses={201: s.ReviewSerializer, **problems(400, 401, 403, 404, 409)},
     )  # fmt: skip
     @action(detail=True, methods=["get", "post"])
     def reviews(self, request: Request, pk: str) -> Response:
-        proposal = self.get_object()
+        proposal = _proposal(pk)
         if request.method == "GET":
-            return Response(s.ReviewSerializer(proposal.reviews.all(), many=True).data)
-        data = valid(s.ReviewCreateSerializer, request.data)
-        review = proposals.proposal_review(proposal=proposal, actor=principal_of(request), **data)
+            page = page_of_queryset(
+                proposal.reviews.all(), key="id", **self.query(PageQuerySerializer)
+            )
+            found = s.ReviewSerializer(page.results, many=True).data
+            return Response(envelope(found, next=page.next, count=page.count))
+        data = self.body(s.ReviewCreateSerializer)
+        review = proposals.proposal_review(proposal=proposal, actor=self.actor, **data)
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="What merging the proposal would bring (semantic diff from the merge base)",
+        operation_id="get_proposal_diff",
         responses={200: DiffSerializer, **problems(401, 403, 404, 409)},
     )
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: str) -> Response:
-        proposal = self.get_object()
+        proposal = _proposal(pk)
         found = diff_refs(base=proposal.target, head=proposal.source, mode="merge-base")
         return Response(DiffSerializer(found).data)
 
@@ -265,9 +267,9 @@ class ProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str) -> Response:
-        data = valid(s.ProposalMergeSerializer, request.data)
+        data = self.body(s.ProposalMergeSerializer)
         outcome = proposals.proposal_merge(
-            proposal=self.get_object(), actor=principal_of(request), strategy=data["strategy"],
+            proposal=_proposal(pk), actor=self.actor, strategy=data["strategy"],
             resolutions=data["resolutions"], message=data["message"], dry_run=data["dryRun"],
         )  # fmt: skip
         return merged(outcome)
@@ -277,7 +279,7 @@ class ProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        proposal = proposals.proposal_close(proposal=self.get_object(), actor=principal_of(request))
+        proposal = proposals.proposal_close(proposal=_proposal(pk), actor=self.actor)
         return Response(s.ProposalSerializer(proposal).data)
 
     @extend_schema(
@@ -285,9 +287,7 @@ class ProposalViewSet(
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
-        proposal = proposals.proposal_reopen(
-            proposal=self.get_object(), actor=principal_of(request)
-        )
+        proposal = proposals.proposal_reopen(proposal=_proposal(pk), actor=self.actor)
         return Response(s.ProposalSerializer(proposal).data)
 
 
@@ -295,18 +295,29 @@ class ProposalViewSet(
     list=extend_schema(summary="List tags and releases"),
     retrieve=extend_schema(summary="A tag and its release"),
     create=extend_schema(summary="Create a tag, or the next release"),
-    release_notes=extend_schema(summary="A release's notes (Markdown)"),
+    release_notes=extend_schema(
+        summary="A release's notes (Markdown)", operation_id="get_release_notes"
+    ),
 )
-class TagViewSet(viewsets.ViewSet):
+class TagViewSet(ApiViewSet):
     """Tags (immutable) and releases (tags with a semantic version and notes)."""
 
     lookup_field = "name"
     lookup_value_regex = REF_URL_PATTERN
+    resource = ("tag", "tags")
     required_scopes = {"list": READ, "retrieve": READ, "create": WRITE, "release_notes": READ}
 
-    @extend_schema(responses={200: s.TagSerializer(many=True), **problems(401, 403)})
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: s.TagPageSerializer, **problems(400, 401, 403)},
+    )
     def list(self, request: Request) -> Response:
-        return Response(s.TagSerializer(selectors.tag_list(), many=True).data)
+        page = page_of_sorted(
+            selectors.tag_list(), key=lambda tag: (tag.created_at.isoformat(), tag.name),
+            newest_first=True, **self.query(PageQuerySerializer),
+        )  # fmt: skip
+        tags = s.TagSerializer(page.results, many=True).data
+        return Response(envelope(tags, next=page.next, count=page.count))
 
     @extend_schema(responses={200: s.TagSerializer, **problems(401, 403, 404)})
     def retrieve(self, request: Request, name: str) -> Response:
@@ -317,8 +328,8 @@ class TagViewSet(viewsets.ViewSet):
         responses={201: s.TagSerializer, **problems(400, 401, 403, 404, 409)},
     )
     def create(self, request: Request) -> Response:
-        data = valid(s.TagCreateSerializer, request.data)
-        actor = principal_of(request)
+        data = self.body(s.TagCreateSerializer)
+        actor = self.actor
         if data["release"]:
             if not actor.has_scope(BRANCH_ADMIN):
                 raise PermissionDenied(f"Cutting a release needs the scope {BRANCH_ADMIN!r}.")
@@ -336,3 +347,8 @@ class TagViewSet(viewsets.ViewSet):
     def release_notes(self, request: Request, name: str) -> Response:
         release = get_object_or_404(Release, tag=name)
         return Response(s.ReleaseNotesSerializer(release).data)
+
+
+def _proposal(pk: str) -> Proposal:
+    """The proposal ``pk`` names (404 when there is none)."""
+    return get_object_or_404(Proposal, pk=pk)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from history.events import cloudevent
 from history.models import AuditEvent
+from oms_project.pagination import PageQuerySerializer, page_serializer
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -34,19 +35,25 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return cloudevent(event)
 
 
-class AuditEventQuerySerializer(serializers.Serializer):
-    type = serializers.CharField(required=False, max_length=100)
+class AuditEventQuerySerializer(PageQuerySerializer):
+    """Filters of the audit event list (newest first unless ``order=oldest``)."""
+
+    type = serializers.CharField(
+        required=False, max_length=100, help_text="Event type, e.g. oms.object_type.updated."
+    )
     branch = serializers.CharField(required=False, max_length=100)
-    subject = serializers.CharField(required=False, max_length=300)
-    state = serializers.ChoiceField([s for s, _ in AuditEvent.STATES], required=False)
-    since = serializers.DateTimeField(required=False)
-    after = serializers.IntegerField(required=False, min_value=0, help_text="Sequence cursor.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
-
-
-class ElementHistoryQuerySerializer(serializers.Serializer):
-    cursor = serializers.CharField(required=False, max_length=400)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+    subject = serializers.CharField(
+        required=False, max_length=300, help_text="What the event is about, e.g. a kind/apiName."
+    )
+    state = serializers.ChoiceField(
+        [s for s, _ in AuditEvent.STATES], required=False, help_text="Delivery state."
+    )
+    since = serializers.DateTimeField(required=False, help_text="Only events at or after.")
+    after = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**62,
+        help_text="Only events with a greater sequence (a consumer's position).",
+    )  # fmt: skip
+    order = serializers.ChoiceField(["newest", "oldest"], default="newest", required=False)
 
 
 class BlameCommitSerializer(serializers.Serializer):
@@ -69,3 +76,7 @@ class CommitDetailSerializer(serializers.Serializer):
     commit = serializers.DictField()
     proposal = serializers.IntegerField(allow_null=True)
     diff = serializers.DictField(help_text="The semantic diff from the first parent.")
+
+
+AuditEventPageSerializer = page_serializer("AuditEventPage", AuditEventSerializer(many=True))
+BlamePageSerializer = page_serializer("BlamePage", BlameLineSerializer(many=True))

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from history import selectors
 from history.api.serializers import (
+    AuditEventPageSerializer,
     AuditEventQuerySerializer,
     AuditEventSerializer,
     BlameLineSerializer,
+    BlamePageSerializer,
     CommitDetailSerializer,
-    ElementHistoryQuerySerializer,
 )
 from history.models import AuditEvent
 from integrations.user_service.principal import AUDIT_READ, READ
+from oms_project.api import ApiViewSet
+from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_serializer
 from oms_project.schema import problems
 from ontology.api.diff import DiffSerializer
 from ontology.api.serializers import CommitSerializer
@@ -29,52 +27,43 @@ from ontology.diff import diff_refs
 from ontology.documents import with_version
 from ontology.storage import get_store
 
-PAGE = inline_serializer(
-    "AuditEventPage",
-    {"results": AuditEventSerializer(many=True), "next": serializers.IntegerField(allow_null=True)},
-)
-HISTORY = inline_serializer(
-    "ElementHistory",
-    {
-        "element": serializers.DictField(),
-        "results": CommitSerializer(many=True),
-        "next": serializers.CharField(allow_null=True),
-    },
+HISTORY = page_serializer(
+    "ElementHistoryPage",
+    CommitSerializer(many=True),
+    element=serializers.DictField(help_text="The element as of the branch head."),
 )
 
 
-@extend_schema_view(list=extend_schema(summary="List audit events (the outbox), oldest first"))
-class AuditEventViewSet(viewsets.ViewSet):
-    """Audit events in sequence order, paged by ``after`` (the last sequence seen)."""
+@extend_schema_view(list=extend_schema(summary="List audit events (the outbox), newest first"))
+class AuditEventViewSet(ApiViewSet):
+    """Audit events by sequence, newest first (``order=oldest`` to read forward)."""
 
+    resource = ("audit_event", "audit_events")
     required_scopes = {"list": AUDIT_READ}
 
     @extend_schema(
-        parameters=[AuditEventQuerySerializer], responses={200: PAGE, **problems(400, 401, 403)}
+        parameters=[AuditEventQuerySerializer],
+        responses={200: AuditEventPageSerializer, **problems(400, 401, 403)},
     )
     def list(self, request: Request) -> Response:
-        query = AuditEventQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = dict(query.validated_data)
-        limit, after, since = params.pop("limit"), params.pop("after", 0), params.pop("since", None)
-        events = AuditEvent.objects.filter(sequence__gt=after, **params)
-        if since:
+        params = self.query(AuditEventQuerySerializer)
+        cursor, limit, order = params.pop("cursor", None), params.pop("limit"), params.pop("order")
+        events = AuditEvent.objects.filter(sequence__gt=params.pop("after", 0), **params)
+        if since := params.pop("since", None):
             events = events.filter(time__gte=since)
-        page = list(events.order_by("sequence")[: limit + 1])
-        more = len(page) > limit
-        page = page[:limit]
-        return Response(
-            {
-                "results": AuditEventSerializer(page, many=True).data,
-                "next": page[-1].sequence if more else None,
-            }
-        )
+        page = page_of_queryset(
+            events, key="sequence", cursor=cursor, limit=limit,
+            newest_first=order == "newest", count=False,
+        )  # fmt: skip
+        found = AuditEventSerializer(page.results, many=True).data
+        return Response(envelope(found, next=page.next))
 
 
 @extend_schema_view(retrieve=extend_schema(summary="A commit and its semantic changes"))
-class CommitDetailViewSet(viewsets.ViewSet):
+class CommitDetailViewSet(ApiViewSet):
     """``/commits/{id}/``: one commit, the proposal that brought it, its semantic changes."""
 
+    resource = ("commit", "commits")
     required_scopes = {"retrieve": READ}
 
     @extend_schema(
@@ -95,34 +84,30 @@ class CommitDetailViewSet(viewsets.ViewSet):
         )
 
 
-class ElementHistoryViewSet(viewsets.ViewSet):
+class ElementHistoryViewSet(ApiViewSet):
     """An element's history and blame on a branch."""
 
     required_scopes = {"history": READ, "blame": READ}
 
     @extend_schema(
         summary="The commits that changed an element",
-        parameters=[ElementHistoryQuerySerializer],
+        operation_id="get_element_history",
+        parameters=[PageQuerySerializer],
         responses={200: HISTORY, **problems(400, 401, 403, 404)},
     )
     def history(self, request: Request, branch: str, kind: str, api_name: str) -> Response:
-        query = ElementHistoryQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        document, page = selectors.element_history(
-            branch=branch, kind=kind, api_name=api_name, **query.validated_data
+        document, log = selectors.element_history(
+            branch=branch, kind=kind, api_name=api_name, **self.query(PageQuerySerializer)
         )
-        return Response(
-            {
-                "element": with_version(document),
-                "results": CommitSerializer(page.commits, many=True).data,
-                "next": page.next_cursor,
-            }
-        )
+        commits = CommitSerializer(log.commits, many=True).data
+        return Response(envelope(commits, next=log.next_cursor, element=with_version(document)))
 
     @extend_schema(
         summary="Who last changed each field of an element",
-        responses={200: BlameLineSerializer(many=True), **problems(401, 403, 404)},
+        operation_id="get_element_blame",
+        responses={200: BlamePageSerializer, **problems(401, 403, 404)},
     )
     def blame(self, request: Request, branch: str, kind: str, api_name: str) -> Response:
         lines = selectors.element_blame(branch=branch, kind=kind, api_name=api_name)
-        return Response(BlameLineSerializer(lines, many=True).data)
+        found = BlameLineSerializer(lines, many=True).data
+        return Response(envelope(found, next=None, count=len(found)))

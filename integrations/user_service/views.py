@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -43,7 +43,9 @@ class MeView(APIView):
     required_scopes = {"GET": None}
 
     @extend_schema(
-        responses={200: PrincipalSerializer, **problems(401, 503)}, summary="The calling principal"
+        responses={200: PrincipalSerializer, **problems(401, 503)},
+        summary="The calling principal",
+        operation_id="get_me",
     )
     def get(self, request: Request) -> Response:
         return Response(PrincipalSerializer(request.user).data)
@@ -72,23 +74,27 @@ TOKEN_PAIR = inline_serializer(
 )
 
 
-@extend_schema(
-    summary="Obtain a token pair (local mode)",
-    responses={200: TOKEN_PAIR, **problems(400, 401, 404)},
-)
+@extend_schema_view(
+    post=extend_schema(
+        summary="Obtain a token pair (local mode)", operation_id="login",
+        responses={200: TOKEN_PAIR, **problems(400, 401, 404)},
+    )
+)  # fmt: skip
 # simplejwt's TokenViewBase leaves permission_classes and authentication_classes
 # unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
 class TokenObtainView(LocalOnly, TokenObtainPairView):  # type: ignore[misc]
     """Exchange a Django username and password for an access and a refresh token."""
 
 
-@extend_schema(
-    summary="Refresh an access token (local mode)",
-    responses={
-        200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
-        **problems(400, 401, 404),
-    },
-)
+@extend_schema_view(
+    post=extend_schema(
+        summary="Refresh an access token (local mode)", operation_id="refresh_token",
+        responses={
+            200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
+            **problems(400, 401, 404),
+        },
+    )
+)  # fmt: skip
 # simplejwt's TokenViewBase leaves permission_classes and authentication_classes
 # unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
 class TokenRefreshLocalView(LocalOnly, TokenRefreshView):  # type: ignore[misc]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.user_service.principal import READ
+from oms_project.api import ApiViewSet
 from oms_project.schema import problems
-from ontology.api.views import query
 from ontology.diff import AFFECTS, BUMPS, IMPACTS, MODES, diff_refs
 from ontology.kinds import KINDS
 
@@ -109,9 +109,10 @@ EXAMPLE = OpenApiExample(
 )  # fmt: skip
 
 
-class DiffViewSet(viewsets.ViewSet):
+class DiffViewSet(ApiViewSet):
     """The semantic diff between any two refs."""
 
+    resource = ("diff", "diffs")
     required_scopes = {"retrieve": READ}
 
     @extend_schema(
@@ -120,6 +121,6 @@ class DiffViewSet(viewsets.ViewSet):
         responses={200: DiffSerializer, **problems(400, 401, 403, 404, 409)},
     )  # fmt: skip
     def retrieve(self, request: Request) -> Response:
-        params = query(DiffQuerySerializer, request)
+        params = self.query(DiffQuerySerializer)
         diff = diff_refs(base=params["base"], head=params["head"], mode=params["mode"])
         return Response(DiffSerializer(diff).data)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictSerializer
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
@@ -19,13 +20,17 @@ class ReadQuerySerializer(serializers.Serializer):
     at = serializers.CharField(required=False, max_length=200)
 
 
-class ListQuerySerializer(ReadQuerySerializer):
+class ListQuerySerializer(ReadQuerySerializer, PageQuerySerializer):
     # "" (the default) means "any": allowed as a value too, so the defaults fit their schema.
-    search = serializers.CharField(required=False, max_length=200, default="", allow_blank=True)
+    search = serializers.CharField(
+        required=False, max_length=200, default="", allow_blank=True,
+        help_text="Text in the apiName, displayName or description (case-insensitive).",
+    )  # fmt: skip
     status = serializers.ChoiceField(STATUSES, required=False, default="", allow_blank=True)
-    group = serializers.CharField(required=False, max_length=100, default="", allow_blank=True)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    cursor = serializers.CharField(required=False, max_length=400)
+    group = serializers.CharField(
+        required=False, max_length=100, default="", allow_blank=True,
+        help_text="Only members of this group (its apiName).",
+    )  # fmt: skip
 
 
 @functools.cache
@@ -83,9 +88,10 @@ class CommitResultSerializer(serializers.Serializer):
     )
 
 
-class LogQuerySerializer(serializers.Serializer):
-    cursor = serializers.CharField(required=False, max_length=2000)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
+class LogQuerySerializer(PageQuerySerializer):
+    cursor = serializers.CharField(
+        required=False, max_length=2000, help_text="The ``next`` of the previous page."
+    )
     author = serializers.CharField(required=False, max_length=200)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
@@ -95,6 +101,4 @@ class LogQuerySerializer(serializers.Serializer):
     )  # fmt: skip
 
 
-class LogPageSerializer(serializers.Serializer):
-    results = CommitSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
+LogPageSerializer = page_serializer("CommitPage", CommitSerializer(many=True))

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import (  # type: ignore[attr-defined]  # stubs 3.18.1 lack get_encoding
@@ -23,11 +23,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import READ, WRITE
+from oms_project.api import ApiViewSet
 from oms_project.schema import problems
 from ontology import bundles, selectors, turtle
-from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message, query
+from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message
 from ontology.transfer_errors import InvalidBundle, InvalidTurtle
 
 TURTLE = "text/turtle"
@@ -148,7 +148,7 @@ class ImportReportSerializer(serializers.Serializer):
 # -- views ------------------------------------------------------------------------------------
 
 
-class BranchExportViewSet(viewsets.ViewSet):
+class BranchExportViewSet(ApiViewSet):
     """``GET /branches/{branch}/export/``: the whole branch as a bundle or as Turtle."""
 
     renderer_classes = [JSONRenderer, TurtleRenderer]
@@ -158,7 +158,7 @@ class BranchExportViewSet(viewsets.ViewSet):
     @extend_schema(
         tags=["import/export"],
         summary="Export the branch (JSON bundle or OWL/RDFS Turtle)",
-        operation_id="branch_export",
+        operation_id="export_branch",
         parameters=[ExportQuerySerializer],
         responses={
             (200, "application/json"): BundleSerializer,
@@ -167,7 +167,7 @@ class BranchExportViewSet(viewsets.ViewSet):
         },
     )
     def export(self, request: Request, branch: str) -> Response:
-        params = query(ExportQuerySerializer, request)
+        params = self.query(ExportQuerySerializer)
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         if params["format"] == "turtle":
             body: Any = turtle.catalog_turtle(catalog, branch=branch)
@@ -178,7 +178,7 @@ class BranchExportViewSet(viewsets.ViewSet):
         return response
 
 
-class BranchImportViewSet(viewsets.ViewSet):
+class BranchImportViewSet(ApiViewSet):
     """``POST /branches/{branch}/import/``: apply a bundle or Turtle as one checked commit."""
 
     parser_classes = [JSONParser, TurtleParser]
@@ -188,7 +188,7 @@ class BranchImportViewSet(viewsets.ViewSet):
     @extend_schema(
         tags=["import/export"],
         summary="Import a JSON bundle or OWL/RDFS Turtle into the branch (one commit)",
-        operation_id="branch_import",
+        operation_id="import_into_branch",
         parameters=[ImportQuerySerializer, COMMIT_MESSAGE],
         request={"application/json": BundleSerializer, TURTLE: OpenApiTypes.STR},
         responses={
@@ -201,13 +201,13 @@ class BranchImportViewSet(viewsets.ViewSet):
         },
     )
     def create(self, request: Request, branch: str) -> Response:
-        params = query(ImportQuerySerializer, request)
+        params = self.query(ImportQuerySerializer)
         data_format = params.get("format") or (
             "turtle" if request.content_type.startswith(TURTLE) else "json"
         )
         options = {
             "branch": branch,
-            "actor": principal_of(request),
+            "actor": self.actor,
             "message": commit_message(request, ""),
             "mode": params["mode"],
             "dry_run": params["dryRun"],

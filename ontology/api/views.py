@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrations.user_service.permissions import principal_of
 from integrations.user_service.principal import READ, WRITE
+from oms_project.api import ApiViewSet
+from oms_project.pagination import cursor_key, encode_cursor, envelope, page_serializer
 from oms_project.schema import problems
 from ontology import selectors, services
 from ontology.api.serializers import (
@@ -29,7 +28,6 @@ from ontology.api.serializers import (
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS, Kind
 from ontology.services import CommitResult, Operation
-from ontology.storage.exceptions import InvalidCursor
 
 READ_ERRORS = problems(400, 401, 403, 404)
 WRITE_ERRORS = problems(400, 401, 403, 404, 409, 412, 413, 422, 423)
@@ -39,23 +37,6 @@ COMMIT_MESSAGE = OpenApiParameter(
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, description="The element version (ETag) you saw."
 )
-
-
-def query(serializer_class: type, request: Request) -> dict[str, Any]:
-    """Validated query parameters (400 with their names when wrong)."""
-    if not request.query_params:
-        return dict(_defaults(serializer_class))
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-@functools.cache
-def _defaults(serializer_class: type) -> dict[str, Any]:
-    """What a query serializer makes of no parameters (most reads send none)."""
-    serializer = serializer_class(data={})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def header_version(request: Request, name: str = "HTTP_IF_MATCH") -> str | None:
@@ -84,7 +65,7 @@ def written(result: CommitResult, element: dict[str, Any], created: bool = False
     return response
 
 
-class ElementViewSet(viewsets.ViewSet):
+class ElementViewSet(ApiViewSet):
     """Elements of one kind on a branch (subclassed once per kind below)."""
 
     kind: Kind
@@ -95,28 +76,28 @@ class ElementViewSet(viewsets.ViewSet):
     }  # fmt: skip
 
     def list(self, request: Request, branch: str) -> Response:
-        params = query(list_query_serializer(self.kind.segment), request)
+        params = self.query(list_query_serializer(self.kind.segment))
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         filters = {k: params[k] for k in FILTERS[self.kind.segment] if k in params}
-        page = selectors.element_list(
+        found = selectors.element_list(
             catalog=catalog, kind=self.kind.segment, search=params["search"],
             status=params["status"], group=params["group"], filters=filters,
-            after=_decode_cursor(params["cursor"]) if params.get("cursor") else "",
+            after=cursor_key(params["cursor"], str) if params.get("cursor") else "",
             limit=params["limit"],
         )  # fmt: skip
-        found = page.documents
+        documents = found.documents
         return Response(
-            {
-                "count": page.count,
-                "countExact": page.exact,
-                "commit": catalog.commit,
-                "next": _encode_cursor(found[-1]["apiName"]) if page.more else None,
-                "results": [{**d, "version": catalog.version_of(d)} for d in found],
-            }
+            envelope(
+                [{**d, "version": catalog.version_of(d)} for d in documents],
+                next=encode_cursor(documents[-1]["apiName"]) if found.more else None,
+                count=found.count,
+                countExact=found.exact,
+                commit=catalog.commit,
+            )  # fmt: skip
         )
 
     def retrieve(self, request: Request, branch: str, api_name: str) -> Response:
-        params = query(ReadQuerySerializer, request)
+        params = self.query(ReadQuerySerializer)
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         document = selectors.element_get(catalog=catalog, kind=self.kind.segment, api_name=api_name)
         current = catalog.version_of(document)
@@ -160,21 +141,9 @@ class ElementViewSet(viewsets.ViewSet):
         return services.elements_commit(
             branch=branch,
             operations=[operation],
-            actor=principal_of(request),
+            actor=self.actor,
             message=commit_message(request, f"{verb} {self.kind.label} {name}"),
         )
-
-
-def _encode_cursor(api_name: str) -> str:
-    return base64.urlsafe_b64encode(api_name.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidCursor(f"Cursor {cursor!r} is not one this API issued.") from None
 
 
 def _own_copy(method: Any) -> Any:
@@ -240,27 +209,20 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
     serializer = kind.serializer
     name = kind.segment.replace("-", " ")
     tag = [f"elements: {name}"]
-    page_serializer = type(
-        serializer.__name__.replace("Serializer", "PageSerializer"),
-        (drf_serializers.Serializer,),
-        {
-            "count": drf_serializers.IntegerField(help_text="How many elements match."),
-            "countExact": drf_serializers.BooleanField(
-                help_text="False when a search or filter matches more than 1,000 elements: "
-                "then at least ``count`` match."
-            ),
-            "commit": drf_serializers.CharField(help_text="The commit the page was read at."),
-            "next": drf_serializers.CharField(
-                allow_null=True, help_text="Cursor of the next page."
-            ),
-            "results": serializer(many=True),
-        },
+    page = page_serializer(
+        serializer.__name__.replace("Serializer", "Page"),
+        serializer(many=True),
+        countExact=drf_serializers.BooleanField(
+            help_text="False when a search or filter matches more than 1,000 elements: "
+            "then at least ``count`` match."
+        ),
+        commit=drf_serializers.CharField(help_text="The commit the page was read at."),
     )
     examples = EXAMPLES.get(kind.segment, [])
     decorated = {
         "list": extend_schema(
             tags=tag, summary=f"List {name}", parameters=[list_query_serializer(kind.segment)],
-            responses={200: page_serializer, **READ_ERRORS},
+            responses={200: page, **READ_ERRORS},
         ),
         "retrieve": extend_schema(
             tags=tag, summary=f"Get one {kind.label}", parameters=[ReadQuerySerializer],
@@ -286,7 +248,10 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
             parameters=[COMMIT_MESSAGE, IF_MATCH], responses={204: None, **WRITE_ERRORS},
         ),
     }  # fmt: skip
-    attrs: dict[str, Any] = {"kind": kind, "__doc__": f"The {name} of a branch."}
+    attrs: dict[str, Any] = {
+        "kind": kind, "__doc__": f"The {name} of a branch.",
+        "resource": (kind.label.replace(" ", "_"), kind.segment.replace("-", "_")),
+    }  # fmt: skip
     for action, decorator in decorated.items():
         attrs[action] = decorator(_own_copy(getattr(ElementViewSet, action)))
     class_name = "".join(p.title() for p in kind.segment.split("-")) + "ViewSet"
@@ -296,9 +261,10 @@ def _document_viewset(kind: Kind) -> type[ElementViewSet]:
 ELEMENT_VIEWSETS = {segment: _document_viewset(kind) for segment, kind in KINDS.items()}
 
 
-class CommitViewSet(viewsets.ViewSet):
+class CommitViewSet(ApiViewSet):
     """``/branches/{branch}/commits/``: the branch log, and batch commits."""
 
+    resource = ("commit", "commits")
     required_scopes = {"list": READ, "create": WRITE}
 
     @extend_schema(
@@ -306,21 +272,18 @@ class CommitViewSet(viewsets.ViewSet):
         parameters=[LogQuerySerializer], responses={200: LogPageSerializer, **READ_ERRORS},
     )  # fmt: skip
     def list(self, request: Request, branch: str) -> Response:
-        params = query(LogQuerySerializer, request)
-        page = selectors.commit_log(branch=branch, **params)
-        return Response(
-            {"results": CommitSerializer(page.commits, many=True).data, "next": page.next_cursor}
-        )
+        log = selectors.commit_log(branch=branch, **self.query(LogQuerySerializer))
+        commits = CommitSerializer(log.commits, many=True).data
+        return Response(envelope(commits, next=log.next_cursor))
 
     @extend_schema(
         tags=["commits"], summary="Apply many changes as one atomic commit",
+        operation_id="commit_changes",
         request=BatchCommitSerializer,
         responses={201: CommitResultSerializer, 200: CommitResultSerializer, **WRITE_ERRORS},
     )  # fmt: skip
     def create(self, request: Request, branch: str) -> Response:
-        payload = BatchCommitSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = self.body(BatchCommitSerializer)
         operations = [
             Operation(
                 op=change["op"],
@@ -333,7 +296,7 @@ class CommitViewSet(viewsets.ViewSet):
             for index, change in enumerate(data["changes"])
         ]
         result = services.elements_commit(
-            branch=branch, operations=operations, actor=principal_of(request),
+            branch=branch, operations=operations, actor=self.actor,
             message=data["message"], expected_head=data.get("expectedHead"),
             dry_run=data["dryRun"],
         )  # fmt: skip

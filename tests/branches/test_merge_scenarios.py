@@ -231,7 +231,9 @@ def test_direct_merges_into_protected_main_are_refused(curator, customer):
 
 def test_branch_list_shows_base_ahead_behind_and_policy(curator, admin, customer):
     edit(curator, "a", lambda d: d.update(description="ahead"))
-    branches = {b["name"]: b for b in curator.get("/api/v1/branches/").json()}
+    listed = curator.get("/api/v1/branches/").json()
+    branches = {b["name"]: b for b in listed["results"]}
+    assert listed["count"] == len(branches) and listed["next"] is None
     assert (branches["a"]["base"], branches["a"]["ahead"], branches["a"]["behind"]) == ("dev", 1, 0)
     assert branches["main"]["protected"] is True
     policy = admin.patch("/api/v1/branches/a/", {"protected": True, "requiredApprovals": 2})

@@ -87,7 +87,7 @@ def test_approval_is_dismissed_when_the_source_moves(curator, reviewer, main_wit
     gate = checks(curator, proposal)
     assert gate["approvals"]["passed"] is False
     assert gate["approvals"]["detail"] == "0 of 1 required approval(s)"
-    reviews = curator.get(f"/api/v1/proposals/{proposal['id']}/reviews/").json()
+    reviews = curator.get(f"/api/v1/proposals/{proposal['id']}/reviews/").json()["results"]
     assert reviews[0]["dismissed"] is True
     events = curator.get(f"/api/v1/proposals/{proposal['id']}/").json()["events"]
     assert "approval_dismissed" in [e["action"] for e in events]
@@ -134,7 +134,13 @@ def test_proposals_are_listed_and_filtered(curator, main_with_customer):
     curator.post(f"/api/v1/proposals/{first['id']}/close/")
     second = open_proposal(curator, title="Again")
     listed = curator.get("/api/v1/proposals/?state=open").json()
-    assert [p["id"] for p in listed] == [second["id"]]
+    assert [p["id"] for p in listed["results"]] == [second["id"]]
+    assert (listed["count"], listed["next"]) == (1, None)
+    everything = curator.get("/api/v1/proposals/?limit=1").json()  # newest first
+    assert ([p["id"] for p in everything["results"]], everything["count"]) == ([second["id"]], 2)
+    older = curator.get(f"/api/v1/proposals/?limit=1&cursor={everything['next']}").json()
+    assert ([p["id"] for p in older["results"]], older["next"]) == ([first["id"]], None)
+    assert curator.get("/api/v1/proposals/?cursor=%22x%22").status_code == 400
     assert curator.get("/api/v1/proposals/?state=bogus").status_code == 400
 
 

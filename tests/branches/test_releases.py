@@ -55,7 +55,7 @@ def test_plain_tags_are_immutable_and_listed(dev):
     editor = client_for("editor")
     assert editor.post("/api/v1/tags/", {"name": "snapshot", "target": "dev"}).status_code == 201
     assert editor.post("/api/v1/tags/", {"name": "snapshot", "target": "dev"}).status_code == 409
-    assert [t["name"] for t in editor.get("/api/v1/tags/").json()] == ["snapshot"]
+    assert [t["name"] for t in editor.get("/api/v1/tags/").json()["results"]] == ["snapshot"]
     assert editor.get("/api/v1/tags/snapshot/").json()["release"] is None
 
 

@@ -189,13 +189,18 @@ def test_audit_events_page_by_sequence(dev):
     for name in ("A", "B", "C"):
         add_group(name)
     admin = client_for("admin")
-    first = admin.get("/api/v1/audit-events/?limit=2&type=oms.group.created").json()
-    rest = admin.get(
-        f"/api/v1/audit-events/?limit=2&type=oms.group.created&after={first['next']}"
-    ).json()
+    query = "/api/v1/audit-events/?limit=2&type=oms.group.created"
+    first = admin.get(query).json()
+    rest = admin.get(f"{query}&cursor={first['next']}").json()
     subjects = [e["event"]["subject"] for e in first["results"] + rest["results"]]
-    assert subjects == ["groups/A", "groups/B", "groups/C"]
-    assert rest["next"] is None
+    assert subjects == ["groups/C", "groups/B", "groups/A"]  # newest first
+    assert rest["next"] is None and first["count"] is None
+
+    forward = admin.get(f"{query}&order=oldest").json()
+    after = forward["results"][0]["sequence"]
+    tail = admin.get(f"{query}&order=oldest&after={after}").json()
+    assert [e["event"]["subject"] for e in tail["results"]] == ["groups/B", "groups/C"]
+    assert admin.get(f"{query}&cursor=bm90LWEtY3Vyc29y").status_code == 400
 
 
 def test_the_backlog_is_a_prometheus_gauge(client, dev):

@@ -70,7 +70,8 @@ def test_element_history_and_blame_name_who_changed_each_field(dev):
     assert [c["author"] for c in history["results"]] == ["editor", "admin", "editor"]
     assert history["element"]["id"] == created["id"]
     blame = {
-        line["path"]: line for line in editor.get(url("object-types", "Customer") + "blame/").json()
+        line["path"]: line
+        for line in editor.get(url("object-types", "Customer") + "blame/").json()["results"]
     }
     assert blame["$.description"]["commit"]["author"] == "admin"
     assert blame[f"$.properties[id={name_id}].description"]["value"] == "by editor"
@@ -92,7 +93,9 @@ def test_blame_names_the_proposal_that_brought_a_change(dev):
     assert editor.post(f"/api/v1/proposals/{proposal['id']}/merge/", {}).status_code == 201
     blame = {
         line["path"]: line
-        for line in editor.get(url("object-types", "Customer", branch="main") + "blame/").json()
+        for line in editor.get(url("object-types", "Customer", branch="main") + "blame/").json()[
+            "results"
+        ]
     }
     assert blame["$.icon"]["proposal"] == proposal["id"]
     assert blame["$.icon"]["commit"]["author"] == "editor"
