@@ -3,8 +3,13 @@ responses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import is_list_serializer
 from rest_framework import serializers
+
+from oms_project.serve import REQUEST_LINE_LIMIT
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -57,3 +62,27 @@ class AutoSchema(openapi.AutoSchema):
             return str(super().get_operation_id())
         one, many = resource
         return VERBS.get(action, f"{action}_{{one}}").format(one=one, many=many)
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        """Every collection answers an envelope (``oms_project.pagination``), so a response is
+        an array only when its serializer is one (``many=True``), never because the action is
+        called ``list``."""
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:  # @extend_schema(responses={...})
+            by_code = {str(code): value for code, value in serializer.items()}
+            serializer = by_code[min(by_code)]
+        return bool(is_list_serializer(serializer))
+
+
+def document_server_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: every operation that takes query parameters may be answered 414
+    by the web server (``REQUEST_LINE_LIMIT``), an answer the views never see."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                operation["responses"].setdefault("414", {
+                    "description": f"The request line is longer than {REQUEST_LINE_LIMIT} "
+                    "bytes (answered by the web server, not as problem details)."
+                })  # fmt: skip
+    return result

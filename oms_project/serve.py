@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+#: The longest request line (method, path and query) gunicorn reads (its maximum); a longer
+#: one is answered 414 before the request reaches Django (documented in the OpenAPI file).
+REQUEST_LINE_LIMIT = 8190
+
 GRACE = 8.0  # seconds between SIGTERM and SIGKILL
 
 
@@ -27,7 +31,8 @@ def commands(host: str, port: int) -> list[list[str]]:
         [str(bin_dir / "celery"), "-A", "oms_project", "worker", "--beat", "--concurrency", "2",
          "--loglevel", "INFO"],
         [str(bin_dir / "gunicorn"), "oms_project.wsgi", "--bind", f"{host}:{port}",
-         "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-"],
+         "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-",
+         "--limit-request-line", str(REQUEST_LINE_LIMIT)],
     ]  # fmt: skip
 
 

@@ -234,6 +234,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oms_project.schema.document_server_limits",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProposalStateEnum": "branches.models.Proposal.STATES",
         "AuditEventStateEnum": "history.models.AuditEvent.STATES",

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from tests.served import embedded_env  # noqa: F401 - a fixture for every module
 from tests.services import service_missing
 
 POSTGRES_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"

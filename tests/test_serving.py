@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,40 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def embedded_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of a fresh `make run`: nothing but a var dir and a secret."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(OMS_VAR_DIR=str(tmp_path), OMS_SECRET_KEY="serving-test", PYTHONUNBUFFERED="1")
-    for folder in ("celery/queue", "celery/processed", "celery/control"):
-        (tmp_path / folder).mkdir(parents=True)
-    for command in (["migrate", "--noinput"], ["storage_init"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command, "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    return env
-
-
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+from tests.served import BIN, ROOT, free_port, ready, start, wait_for
 
 
 @pytest.fixture
@@ -80,22 +46,6 @@ def served(embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
             process.terminate()
         for process in processes:
             process.wait(20)
-
-
-def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def ready(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/health/ready", timeout=5).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_web_and_worker_serve_on_the_embedded_defaults(served, embedded_env):

@@ -15,9 +15,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
     """An outbox row: the CloudEvent as delivered plus its delivery state."""
 
     event = serializers.SerializerMethodField()
-    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at")  # noqa: N815
+    nextAttemptAt = serializers.DateTimeField(source="next_attempt_at", allow_null=True)  # noqa: N815
     lastError = serializers.CharField(source="last_error")  # noqa: N815
-    deliveredAt = serializers.DateTimeField(source="delivered_at")  # noqa: N815
+    deliveredAt = serializers.DateTimeField(source="delivered_at", allow_null=True)  # noqa: N815
 
     class Meta:
         model = AuditEvent

@@ -48,8 +48,9 @@ class AuditEventViewSet(ApiViewSet):
     def list(self, request: Request) -> Response:
         params = self.query(AuditEventQuerySerializer)
         cursor, limit, order = params.pop("cursor", None), params.pop("limit"), params.pop("order")
-        events = AuditEvent.objects.filter(sequence__gt=params.pop("after", 0), **params)
-        if since := params.pop("since", None):
+        after, since = params.pop("after", 0), params.pop("since", None)
+        events = AuditEvent.objects.filter(sequence__gt=after, **params)  # the field filters
+        if since:
             events = events.filter(time__gte=since)
         page = page_of_queryset(
             events, key="sequence", cursor=cursor, limit=limit,
