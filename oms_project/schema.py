@@ -86,3 +86,14 @@ def document_server_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, A
                     "bytes (answered by the web server, not as problem details)."
                 })  # fmt: skip
     return result
+
+
+def patches_without_defaults(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: a merge patch (``Patched...`` components) changes only the members
+    it sends, so its members have no defaults: a generated client fills defaults in, and
+    would reset every member the caller left out."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.startswith("Patched"):
+            for member in component.get("properties", {}).values():
+                member.pop("default", None)
+    return result

@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "oms_project.schema.document_server_limits",
+        "oms_project.schema.patches_without_defaults",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ProposalStateEnum": "branches.models.Proposal.STATES",

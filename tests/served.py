@@ -4,6 +4,7 @@ processes that serve it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -89,3 +90,25 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(20)
+
+
+@contextlib.contextmanager
+def demo(var_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """gunicorn on a fresh set-up after `make run`'s ``demo_setup`` (the logistics example on
+    main, one demo user per role); yields its URL and each role's password."""
+    env = embedded(var_dir)
+    subprocess.run([sys.executable, "manage.py", "demo_setup"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    passwords = json.loads((var_dir / "demo-passwords.json").read_text())
+    with gunicorn(env, var_dir / "web.log") as url:
+        yield url, passwords
+
+
+def token(url: str, username: str, password: str) -> str:
+    """An access token from the local token endpoint."""
+    answer = requests.post(
+        f"{url}/api/v1/auth/token/", json={"username": username, "password": password},
+        timeout=10,
+    )  # fmt: skip
+    answer.raise_for_status()
+    return str(answer.json()["access"])

@@ -10,7 +10,6 @@ their schemas too. Examples are bounded and seeded: a run is repeatable.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.served import ROOT, embedded, gunicorn
+from tests.served import demo, token
 
 ROLES = ("viewer", "editor", "reviewer", "admin")
 CHECKS = ",".join([
@@ -39,14 +38,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "st"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """gunicorn on a fresh set-up after `make run`'s demo_setup (the logistics example on
-    main, one user per role), with a branch ``dev``; yields its URL and a token per role."""
-    var_dir = tmp_path_factory.mktemp("contract")
-    env = embedded(var_dir)
-    subprocess.run([sys.executable, "manage.py", "demo_setup"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)  # fmt: skip
-    passwords = json.loads((var_dir / "demo-passwords.json").read_text())
-    with gunicorn(env, var_dir / "web.log") as url:
+    """The demo set-up with a branch ``dev``; yields its URL and a token per role."""
+    with demo(tmp_path_factory.mktemp("contract")) as (url, passwords):
         tokens = {role: token(url, role, passwords[role]) for role in ROLES}
         created = requests.post(
             f"{url}/api/v1/branches/", json={"name": "dev", "from": "main"},
@@ -54,14 +47,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         )  # fmt: skip
         assert created.status_code == 201, created.text
         yield url, tokens
-
-
-def token(url: str, role: str, password: str) -> str:
-    answer = requests.post(
-        f"{url}/api/v1/auth/token/", json={"username": role, "password": password}, timeout=10
-    )
-    answer.raise_for_status()
-    return str(answer.json()["access"])
 
 
 def schemathesis(url: str, bearer: str, config: str, phases: str, tmp_path: Path) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -24,6 +24,7 @@ from ontology.storage.base import REF_URL_PATTERN
 from ontology.storage.exceptions import InvalidChange
 
 MERGE_ERRORS = problems(400, 401, 403, 404, 409, 422, 423)
+PROPOSAL = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The proposal number.")
 
 
 def merged(outcome: services.MergeOutcome) -> Response:
@@ -175,11 +176,15 @@ class BranchViewSet(ApiViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List proposals"),
     create=extend_schema(summary="Open a proposal", operation_id="open_proposal"),
-    retrieve=extend_schema(summary="A proposal with its checks"),
-    partial_update=extend_schema(summary="Change a proposal's title or description"),
-    reviews=extend_schema(summary="A proposal's reviews, or give one"),
-    close=extend_schema(summary="Close a proposal without merging"),
-    reopen=extend_schema(summary="Reopen a closed proposal"),
+    retrieve=extend_schema(summary="A proposal with its checks", parameters=[PROPOSAL]),
+    partial_update=extend_schema(
+        summary="Change a proposal's title or description", parameters=[PROPOSAL]
+    ),
+    reviews=extend_schema(parameters=[PROPOSAL]),
+    diff=extend_schema(parameters=[PROPOSAL]),
+    merge=extend_schema(parameters=[PROPOSAL]),
+    close=extend_schema(summary="Close a proposal without merging", parameters=[PROPOSAL]),
+    reopen=extend_schema(summary="Reopen a closed proposal", parameters=[PROPOSAL]),
 )
 class ProposalViewSet(ApiViewSet):
     """Change proposals: source → target, reviewed and gated before they merge."""
@@ -230,10 +235,12 @@ class ProposalViewSet(ApiViewSet):
 
     @extend_schema(
         methods=["GET"], parameters=[PageQuerySerializer], operation_id="list_proposal_reviews",
+        summary="A proposal's reviews, newest first",
         responses={200: s.ReviewPageSerializer, **problems(400, 401, 403, 404)},
     )  # fmt: skip
     @extend_schema(
         methods=["POST"], request=s.ReviewCreateSerializer, operation_id="review_proposal",
+        summary="Review a proposal (approve, request changes or comment)",
         responses={201: s.ReviewSerializer, **problems(400, 401, 403, 404, 409)},
     )  # fmt: skip
     @action(detail=True, methods=["get", "post"])
