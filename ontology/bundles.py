@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from django.utils import timezone
 
 from integrations.user_service.principal import Principal
+from oms_project import progress
 from oms_project.exceptions import flatten_drf_errors
 from ontology import documents, pipeline, selectors
 from ontology.catalog import Catalog
@@ -114,11 +115,12 @@ def catalog_elements(catalog: Catalog) -> list[Document]:
     """Every element of a catalog sorted by kind then apiName, each with its keys sorted."""
     # Canonical key order: a freshly written document and the same one read back from the
     # store then serialise to the same bytes.
-    return [
-        json.loads(canonical_json(document))
-        for kind in sorted(KINDS)
-        for document in catalog.of_kind(kind)
-    ]
+    documents = [document for kind in sorted(KINDS) for document in catalog.of_kind(kind)]
+    exported = []
+    for count, document in enumerate(documents, 1):
+        progress.step("exporting elements", count, len(documents))
+        exported.append(json.loads(canonical_json(document)))
+    return exported
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -162,6 +164,7 @@ def bundle_elements(bundle: Any) -> list[Incoming]:
         errors.append(_error("$.elements", "too_many", f"At most {MAX_ELEMENTS} elements."))
     else:
         for index, element in enumerate(elements):
+            progress.step("checking elements", index + 1, len(elements))
             item = _element(element, f"$.elements[{index}]", errors)
             if item is not None:
                 incoming.append(item)

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from integrations.user_service.principal import Principal
+from oms_project import progress
 from ontology import documents, integrity
 from ontology.catalog import Catalog, catalog_for
 from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
@@ -118,7 +119,9 @@ def write(
             with _locked_head(store, branch, dry_run) as head:
                 _expect(branch, head, expected_head)
                 before = catalog_for(store, head, branch=branch, locked=not dry_run)
+                progress.stage("planning the changes")
                 planned = plan.plan(before)
+                progress.stage(f"checking {len(planned.changes)} change(s)")
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
                 written = Written(
@@ -126,6 +129,7 @@ def write(
                 )
                 if dry_run:
                     return written
+                progress.stage("writing one commit")
                 intent = _intend(store, branch, head, actor, message, written)
                 written.commit = _store(store, branch, head, actor, message, planned, intent)
                 with _own_transaction(store):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
+from oms_project import progress
 from ontology.catalog import Catalog, Page, catalog_for
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index import maintain
@@ -155,8 +156,10 @@ def store_problems(alias: str = "default") -> list[str]:
     """What ``storage_fsck`` and the scheduled check report: the store's own problems, then
     those of the persisted index of its branch heads (which lives with the default store)."""
     store = get_store(alias)
+    progress.stage("checking refs, commits and objects")
     problems = store.verify()
     if alias == "default":
+        progress.stage("comparing the index rows with their branch heads")
         problems += maintain.verify(store)
     return problems
 

@@ -11,11 +11,12 @@ write of the branch, the intent sweep (``history.services.intents_reconcile``) o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from django.db import connection, transaction
 
+from oms_project import progress
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.index.postgres import analyze_after_commit, doubled
 from ontology.index.projection import Row, is_element, row
@@ -100,13 +101,9 @@ def drop_orphans(branches: set[str]) -> list[str]:
     return orphans
 
 
-def rebuild(
-    store: VersionedStore, branch: str, progress: Callable[[int], None] = lambda n: None
-) -> int:
-    """Rebuild the rows of ``branch`` from its head's documents; returns how many.
-
-    Idempotent; ``progress`` hears the count after every batch.
-    """
+def rebuild(store: VersionedStore, branch: str) -> int:
+    """Rebuild the rows of ``branch`` from its head's documents; returns how many (idempotent;
+    the count is reported as progress after every batch)."""
     count = 0
     with transaction.atomic():
         _locked_state(branch)
@@ -115,7 +112,7 @@ def rebuild(
         for batch in store.walk(head):
             _apply(branch, {d["id"]: d for d in batch}, fresh=True)
             count += len(batch)
-            progress(count)
+            progress.step(f"branch {branch}: documents indexed", count)
         _describe(branch, head)
     return count
 

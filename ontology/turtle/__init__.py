@@ -20,6 +20,7 @@ from typing import Any
 from rdflib import Graph
 
 from integrations.user_service.principal import Principal
+from oms_project import progress
 from oms_project.exceptions import flatten_drf_errors
 from ontology import selectors
 from ontology.bundles import ImportReport, Incoming, Mode, duplicate_errors, elements_import
@@ -89,7 +90,10 @@ def turtle_import(
 
 def turtle_elements(text: str) -> Mapped:
     """The elements a Turtle document maps to, with warnings and what could not be mapped."""
-    return graph_elements(parse_turtle(text))
+    progress.stage("parsing the Turtle")
+    graph = parse_turtle(text)
+    progress.stage(f"mapping {len(graph)} triple(s) to elements")
+    return graph_elements(graph)
 
 
 def parse_turtle(text: str) -> Graph:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from integrations.user_service.principal import SYSTEM
+from oms_project import progress
 from ontology.bundles import bundle_export, bundle_import
 from ontology.examples import example_ontology_load
 from ontology.exceptions import ElementReferenced, IntegrityFailed
@@ -313,3 +315,47 @@ def test_the_export_command_prints_to_stdout(logistics, capsys):
 
     printed = json.loads(capsys.readouterr().out)
     assert printed["commit"] == head()
+
+
+def test_long_commands_show_progress_on_stderr_and_end_with_counts(logistics, tmp_path):
+    path = tmp_path / "dev.json"
+    errors = io.StringIO()  # not a terminal: plain lines, each stage once, counts by tenths
+    call_command("ontology_export", "--branch", "dev", "--output", str(path), stderr=errors)
+    lines = errors.getvalue().splitlines()
+    total = len(json.loads(path.read_text())["elements"])
+    assert lines[0] == f"exporting elements: 1/{total}"
+    assert f"exporting elements: {total}/{total}" in lines and len(lines) <= 13
+    assert lines[-1].startswith("Wrote branch dev (json, ") and lines[-1].endswith(f"to {path}.")
+
+    errors, out = io.StringIO(), io.StringIO()
+    target = empty_branch()
+    call_command("ontology_import", str(path), "--branch", target, stderr=errors, stdout=out)
+    shown = errors.getvalue().splitlines()
+    assert shown[0] == f"checking elements: 1/{total}"
+    assert [line for line in shown if line.endswith("...")] == [
+        "planning the changes...",
+        f"checking {total} change(s)...",
+        "writing one commit...",
+    ]
+    assert f"{total} created, 0 updated, 0 deleted" in out.getvalue()  # the counts, on stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_one_redrawn_line_with_a_bar(capsys):
+    screen = Terminal()
+    with progress.shown(screen):
+        for done in range(1, 1001):
+            progress.step("checking elements", done, 1000)
+        progress.stage("writing one commit")
+        progress.step("indexing", 5)  # no total: a count, the line left open
+    drawn = screen.getvalue()
+    assert drawn.count("\n") == 3  # the finished bar, the stage, and the open line closed
+    assert f"\r\033[Kchecking elements: [{'#' * 24}] 1000/1000\n" in drawn
+    assert drawn.count("\r") < 100  # redrawn at most ten times a second, not per item
+    assert drawn.endswith("\r\033[Kindexing: 5\n")
+    progress.step("outside any command", 1, 1)  # no block open (a request): nothing shown
+    assert capsys.readouterr() == ("", "")

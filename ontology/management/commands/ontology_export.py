@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from oms_project import progress
 from oms_project.errors import OMSError
 from ontology.bundles import bundle_export
 from ontology.turtle import turtle_export
@@ -25,10 +26,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, branch: str, format: str, at: str | None, output: str,
                **options: Any) -> None:  # fmt: skip
         try:
-            if format == "turtle":
-                text = turtle_export(branch=branch, at=at)
-            else:
-                text = json.dumps(bundle_export(branch=branch, at=at), indent=2, ensure_ascii=False)
+            with progress.shown(self.stderr):
+                if format == "turtle":
+                    text = turtle_export(branch=branch, at=at)
+                else:
+                    bundle = bundle_export(branch=branch, at=at)
+                    text = json.dumps(bundle, indent=2, ensure_ascii=False)
         except OMSError as exc:
             raise CommandError(exc.detail) from exc
         text = text if text.endswith("\n") else text + "\n"
@@ -36,4 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         else:
             Path(output).write_text(text, encoding="utf-8")
-            self.stderr.write(f"Wrote {branch} ({format}) to {output}.")
+        where = "stdout" if output == "-" else output
+        self.stderr.write(
+            f"Wrote branch {branch} ({format}, {len(text.encode())} bytes) to {where}."
+        )

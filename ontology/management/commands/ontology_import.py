@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.user_service.principal import SYSTEM
+from oms_project import progress
 from oms_project.errors import OMSError
 from ontology.bundles import MODES, ImportReport, bundle_import
 from ontology.turtle import turtle_import
@@ -40,10 +41,11 @@ class Command(BaseCommand):
         }  # fmt: skip
         text = self.read(path)
         try:
-            if data_format == "turtle":
-                report = turtle_import(text=text, **common)
-            else:
-                report = bundle_import(bundle=self.parse_json(text, path), **common)
+            with progress.shown(self.stderr):
+                if data_format == "turtle":
+                    report = turtle_import(text=text, **common)
+                else:
+                    report = bundle_import(bundle=self.parse_json(text, path), **common)
         except OMSError as exc:
             raise CommandError(problem_text(exc)) from exc
         self.stdout.write(report_text(report))

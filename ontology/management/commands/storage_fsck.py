@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from oms_project import progress
 from ontology.selectors import store_extent, store_problems
 
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--store", default="default", help="OMS_STORAGES alias to check.")
 
     def handle(self, *args: Any, store: str, **options: Any) -> None:
-        problems = store_problems(store)
+        with progress.shown(self.stderr):
+            problems = store_problems(store)
         for problem in problems:
             self.stderr.write(problem)
         checked = store_extent(store)

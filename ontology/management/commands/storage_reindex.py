@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from oms_project import progress
 from ontology.index import maintain
 from ontology.storage import get_store
 from ontology.storage.exceptions import RefNotFound
@@ -23,15 +23,12 @@ class Command(BaseCommand):
         names = branch or [ref.name for ref in store.branches()]
         for name in names:
             try:
-                count = maintain.rebuild(store, name, progress=partial(self._progress, name))
+                with progress.shown(self.stderr):
+                    count = maintain.rebuild(store, name)
             except RefNotFound as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(f"\rbranch {name}: {count} element(s) indexed.")
+            self.stdout.write(f"branch {name}: {count} element(s) indexed.")
         dropped = maintain.drop_orphans({ref.name for ref in store.branches()})
         if dropped:
             self.stdout.write(f"dropped the rows of {len(dropped)} deleted branch(es).")
         self.stdout.write(self.style.SUCCESS(f"{len(names)} branch(es) reindexed."))
-
-    def _progress(self, branch: str, count: int) -> None:
-        self.stdout.write(f"\rbranch {branch}: {count} document(s) read...", ending="")
-        self.stdout.flush()
