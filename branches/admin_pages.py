@@ -18,9 +18,10 @@ from branches import proposals, selectors
 from branches.models import Proposal, Review
 from integrations.user_service.principal import APPROVE, BRANCH_ADMIN, WRITE, Principal
 from oms_project.admin_site import allowed, curator
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 from ontology.admin import diff_groups
-from ontology.diff import NoMergeBase, diff_refs
+from ontology.diff import diff_refs
+from ontology.exceptions import NoMergeBase
 from ontology.storage import get_store
 from ontology.storage.exceptions import RefNotFound
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 
 
 class IntegrationError(OMSError):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from integrations.user_service import views
 
+app_name = "auth"
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="auth-me"),
     path("token/", views.TokenObtainView.as_view(), name="auth-token"),

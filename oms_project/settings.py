@@ -208,7 +208,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OMS_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # -- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "oms_project.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "oms_project.exceptions.problem_details_handler",
+    "EXCEPTION_HANDLER": "oms_project.problems.problem_details_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [

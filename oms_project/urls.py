@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from oms_project import health
 from oms_project.api_root import ApiRootView
-from oms_project.exceptions import problem_view
+from oms_project.problems import problem_view
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),

@@ -19,11 +19,11 @@ from django.urls import reverse
 
 from integrations.user_service.principal import WRITE
 from oms_project.admin_site import Page, allowed, curator
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 from ontology import selectors
 from ontology.datatypes import type_name
-from ontology.diff import Diff, Mode, NoMergeBase, diff_refs
-from ontology.exceptions import ElementNotFound, InvalidAt
+from ontology.diff import Diff, Mode, diff_refs
+from ontology.exceptions import ElementNotFound, InvalidAt, NoMergeBase
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.references import references

@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
-from oms_project.exceptions import flatten_drf_errors
+from oms_project.problems import flatten_drf_errors
 from ontology import documents, pipeline, selectors
 from ontology.catalog import Catalog
+from ontology.exceptions import ImportConflict, InvalidBundle
 from ontology.kinds import KINDS
 from ontology.services import ElementEdits, Operation
 from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, Document, canonical_json
-from ontology.transfer_errors import ImportConflict, InvalidBundle
 
 FORMAT = "oms-bundle"
 FORMAT_VERSION = 1

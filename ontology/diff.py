@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from oms_project.errors import OMSError
 from ontology.catalog import Catalog, catalog_for
+from ontology.exceptions import NoMergeBase
 from ontology.kinds import KINDS
 from ontology.references import Path, references, renamed, set_at
 from ontology.storage import get_store
@@ -336,14 +336,6 @@ def version_bump(diff: Diff) -> Bump:
     if any(c.impact == "additive" for c in diff.changes):
         return "minor"
     return "patch" if diff.changes else "none"
-
-
-class NoMergeBase(OMSError):
-    """The two refs share no commit, so there is no merge base to diff from."""
-
-    status = 409
-    code = "unrelated_histories"
-    title = "Unrelated histories"
 
 
 # -- entry points -----------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from typing import Any
 from rest_framework.exceptions import ValidationError
 
 from oms_project.compiled import Unsure, Validate, compiled
-from oms_project.exceptions import flatten_drf_errors
+from oms_project.problems import flatten_drf_errors
 from ontology.exceptions import InvalidElement
 from ontology.kinds import KINDS
-from ontology.schemas import ElementSerializer
+from ontology.serializers import ElementSerializer
 from ontology.storage.base import Document, canonical_json
 
 #: Lists whose items carry their own stable id (so a rename is a rename).

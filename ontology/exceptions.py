@@ -1,8 +1,9 @@
-"""Errors of element writes and reads, rendered as problem details."""
+"""Errors of the ontology app (element reads and writes, diffs, imports and exports),
+rendered as problem details."""
 
 from __future__ import annotations
 
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 
 
 class ElementNotFound(OMSError):
@@ -59,3 +60,38 @@ class InvalidAt(OMSError):
     status = 400
     code = "invalid_at"
     title = "Invalid at"
+
+
+# -- import and export of a whole branch -------------------------------------------------
+
+
+class InvalidBundle(OMSError):
+    """The JSON bundle is malformed; ``errors`` has a JSON path per problem."""
+
+    status = 400
+    code = "invalid_bundle"
+    title = "Invalid bundle"
+
+
+class InvalidTurtle(OMSError):
+    """The Turtle text does not parse; ``errors`` says where."""
+
+    status = 400
+    code = "invalid_turtle"
+    title = "Invalid Turtle"
+
+
+class ImportConflict(OMSError):
+    """The import cannot be matched to the branch (an id names an element of another kind)."""
+
+    status = 409
+    code = "import_conflict"
+    title = "Import conflict"
+
+
+class NoMergeBase(OMSError):
+    """The two refs share no commit, so there is no merge base to diff from."""
+
+    status = 409
+    code = "unrelated_histories"
+    title = "Unrelated histories"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ontology import schemas
+from ontology import serializers
 
 
 @dataclass(frozen=True)
@@ -14,19 +14,19 @@ class Kind:
     segment: str
     prefix: str
     label: str
-    serializer: type[schemas.ElementSerializer]
+    serializer: type[serializers.ElementSerializer]
 
 
 KINDS: dict[str, Kind] = {
     kind.segment: kind
     for kind in (
-        Kind("object-types", "ot", "object type", schemas.ObjectTypeSerializer),
-        Kind("link-types", "lt", "link type", schemas.LinkTypeSerializer),
-        Kind("interfaces", "if", "interface", schemas.InterfaceSerializer),
-        Kind("action-types", "at", "action type", schemas.ActionTypeSerializer),
-        Kind("shared-properties", "sp", "shared property", schemas.SharedPropertySerializer),
-        Kind("value-types", "vt", "value type", schemas.ValueTypeSerializer),
-        Kind("groups", "gr", "group", schemas.GroupSerializer),
+        Kind("object-types", "ot", "object type", serializers.ObjectTypeSerializer),
+        Kind("link-types", "lt", "link type", serializers.LinkTypeSerializer),
+        Kind("interfaces", "if", "interface", serializers.InterfaceSerializer),
+        Kind("action-types", "at", "action type", serializers.ActionTypeSerializer),
+        Kind("shared-properties", "sp", "shared property", serializers.SharedPropertySerializer),
+        Kind("value-types", "vt", "value type", serializers.ValueTypeSerializer),
+        Kind("groups", "gr", "group", serializers.GroupSerializer),
     )
 }
 KIND_PATTERN = "|".join(KINDS)

@@ -49,3 +49,15 @@ def test_without_any_key_a_command_says_what_is_missing_and_exits_2(tmp_path):
         assert done.returncode == 2, (command, done.stdout, done.stderr)
         assert "OMS is not configured: No secret key" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_each_app_names_its_routes_in_its_own_namespace():
+    from django.urls import reverse
+
+    assert reverse("branches:branch-detail", args=["feature/x"]) == "/api/v1/branches/feature/x/"
+    assert reverse("branches:proposal-merge", args=[7]) == "/api/v1/proposals/7/merge/"
+    assert reverse("ontology:object-types-list", kwargs={"branch": "main"}) == (
+        "/api/v1/branches/main/object-types/"
+    )
+    assert reverse("history:commit-detail", args=["abc"]) == "/api/v1/commits/abc/"
+    assert reverse("auth:auth-token") == "/api/v1/auth/token/"

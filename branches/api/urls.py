@@ -18,4 +18,5 @@ router = ActionsFirstRouter()
 router.register("branches", BranchViewSet, basename="branch")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("tags", TagViewSet, basename="tag")
+app_name = "branches"
 urlpatterns = router.urls

@@ -12,6 +12,7 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("commits", CommitDetailViewSet, basename="commit")
 
 ELEMENT = rf"^branches/(?P<branch>{REF_URL_PATTERN})/(?P<kind>{KIND_PATTERN})/(?P<api_name>[^/]+)"
+app_name = "history"
 urlpatterns = [
     re_path(
         rf"{ELEMENT}/history/$",

@@ -1,4 +1,4 @@
-"""Input and output shapes of the element API (the element schemas live in ontology.schemas)."""
+"""Input and output shapes of the element API (the elements themselves: ontology.serializers)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictSerializer
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
-from ontology.schemas import STATUSES
+from ontology.serializers import STATUSES
 
 
 class ReadQuerySerializer(serializers.Serializer):

@@ -28,7 +28,7 @@ from oms_project.api import ApiViewSet
 from oms_project.schema import problems
 from ontology import bundles, selectors, turtle
 from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message
-from ontology.transfer_errors import InvalidBundle, InvalidTurtle
+from ontology.exceptions import InvalidBundle, InvalidTurtle
 
 TURTLE = "text/turtle"
 FORMATS = ["json", "turtle"]

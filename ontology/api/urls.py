@@ -10,6 +10,7 @@ from ontology.storage.base import REF_URL_PATTERN
 BRANCH = rf"^branches/(?P<branch>{REF_URL_PATTERN})"
 API_NAME = r"(?P<api_name>[^/]+)"
 
+app_name = "ontology"
 urlpatterns = [
     re_path(r"^diff/$", DiffViewSet.as_view({"get": "retrieve"}), name="diff"),
     re_path(

@@ -21,12 +21,12 @@ from rdflib import Graph
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
-from oms_project.exceptions import flatten_drf_errors
+from oms_project.problems import flatten_drf_errors
 from ontology import selectors
 from ontology.bundles import ImportReport, Incoming, Mode, duplicate_errors, elements_import
 from ontology.catalog import Catalog
+from ontology.exceptions import InvalidTurtle
 from ontology.kinds import KINDS
-from ontology.transfer_errors import InvalidTurtle
 from ontology.turtle.export import catalog_graph
 from ontology.turtle.reader import Mapped, graph_elements
 from ontology.turtle.vocabulary import IMPORT_BASE, OMS, namespaces

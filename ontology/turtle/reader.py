@@ -24,7 +24,7 @@ from rdflib.term import Node
 from ontology import datatypes
 from ontology.bundles import Finding
 from ontology.kinds import KINDS
-from ontology.schemas import CAMEL, PASCAL, STATUSES
+from ontology.serializers import CAMEL, PASCAL, STATUSES
 from ontology.turtle.names import (
     camel_case,
     humanize,

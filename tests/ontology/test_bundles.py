@@ -13,10 +13,9 @@ from integrations.user_service.principal import SYSTEM
 from oms_project import progress
 from ontology.bundles import bundle_export, bundle_import
 from ontology.examples import example_ontology_load
-from ontology.exceptions import ElementReferenced, IntegrityFailed
+from ontology.exceptions import ElementReferenced, ImportConflict, IntegrityFailed, InvalidBundle
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
-from ontology.transfer_errors import ImportConflict, InvalidBundle
 from tests.ontology.conftest import head, link_type, object_type, order_type, persona
 
 pytestmark = pytest.mark.django_db

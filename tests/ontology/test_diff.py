@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ontology import schemas
+from ontology import serializers
 from ontology.catalog import Catalog
 from ontology.diff import (
     COMMON_FIELDS,
@@ -565,11 +565,11 @@ def test_a_field_no_rule_covers_is_listed_as_uncovered_and_counts_as_breaking():
     [
         *[(kind.serializer, {*COMMON_FIELDS, *KIND_FIELDS[segment], *SERVER_FIELDS})
           for segment, kind in KINDS.items()],
-        (schemas.PropertySerializer, {*PROPERTY_FIELDS, "id"}),
-        (schemas.ParameterSerializer, {*PARAMETER_FIELDS, "id"}),
-        (schemas.LinkEndSerializer, set(LINK_END_FIELDS)),
-        (schemas.InterfacePropertySerializer, {*INTERFACE_PROPERTY_FIELDS, "sharedProperty"}),
-        (schemas.InterfaceLinkSerializer, {*INTERFACE_LINK_FIELDS, "apiName"}),
+        (serializers.PropertySerializer, {*PROPERTY_FIELDS, "id"}),
+        (serializers.ParameterSerializer, {*PARAMETER_FIELDS, "id"}),
+        (serializers.LinkEndSerializer, set(LINK_END_FIELDS)),
+        (serializers.InterfacePropertySerializer, {*INTERFACE_PROPERTY_FIELDS, "sharedProperty"}),
+        (serializers.InterfaceLinkSerializer, {*INTERFACE_LINK_FIELDS, "apiName"}),
     ],
 )  # fmt: skip
 def test_every_field_of_the_element_schemas_has_a_rule(serializer, known):

@@ -10,8 +10,8 @@ from rdflib.collection import Collection
 from integrations.user_service.principal import SYSTEM
 from ontology.bundles import bundle_export
 from ontology.examples import example_ontology_load
+from ontology.exceptions import InvalidTurtle
 from ontology.storage import get_store
-from ontology.transfer_errors import InvalidTurtle
 from ontology.turtle import OMS, namespaces, turtle_elements, turtle_export, turtle_import
 from tests.ontology.conftest import head, persona
 from tests.ontology.test_bundles import by_key, empty_branch

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from oms_project import progress
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 from ontology.bundles import bundle_export
 from ontology.turtle import turtle_export
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.user_service.principal import SYSTEM
 from oms_project import progress
-from oms_project.errors import OMSError
+from oms_project.exceptions import OMSError
 from ontology.bundles import MODES, ImportReport, bundle_import
 from ontology.turtle import turtle_import
 
