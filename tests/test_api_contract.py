@@ -32,20 +32,28 @@ EXISTING = """
 "path.name" = "dev"
 "path.api_name" = "Customer"
 "path.kind" = "object-types"
+"path.id" = 1
 """
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """The demo set-up with a branch ``dev``; yields its URL and a token per role."""
+    """The demo set-up with a branch ``dev`` one change ahead of main and proposal #1 from it;
+    yields its URL and a token per role."""
     with demo(tmp_path_factory.mktemp("contract")) as (url, passwords):
         tokens = {role: token(url, role, passwords[role]) for role in ROLES}
-        created = requests.post(
-            f"{url}/api/v1/branches/", json={"name": "dev", "from": "main"},
-            headers={"Authorization": f"Bearer {tokens['admin']}"}, timeout=10,
-        )  # fmt: skip
-        assert created.status_code == 201, created.text
+        admin = requests.Session()
+        admin.headers["Authorization"] = f"Bearer {tokens['admin']}"
+        api = f"{url}/api/v1"
+        for method, path, body in [
+            ("POST", "branches/", {"name": "dev", "from": "main"}),
+            ("PATCH", "branches/dev/object-types/Customer/", {"description": "Who buys."}),
+            ("POST", "proposals/", {"source": "dev", "target": "main", "title": "Buyers"}),
+        ]:
+            answer = admin.request(method, f"{api}/{path}", json=body, timeout=10)
+            assert answer.status_code in (200, 201), answer.text
+        assert answer.json()["id"] == 1
         yield url, tokens
 
 
