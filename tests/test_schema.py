@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -107,3 +109,29 @@ def test_every_query_parameter_default_fits_its_own_schema(client):
                 if isinstance(default, str) and len(default) < rules.get("minLength", 0):
                     misfits.append(f"{method} {path} {parameter['name']}: below minLength")
     assert misfits == []
+
+
+def test_operation_ids_read_as_verbs_and_every_list_answers_the_envelope(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = {
+        operation["operationId"]: operation
+        for path_item in schema["paths"].values()
+        for method, operation in path_item.items()
+        if method != "parameters"
+    }
+    assert len(operations) == sum(len(p) for p in schema["paths"].values())  # unique ids
+    verbs = {"list", "get", "create", "replace", "update", "delete", "merge", "rebase", "reset",
+             "revert", "open", "review", "close", "reopen", "commit", "export", "import",
+             "login", "refresh", "api"}  # fmt: skip
+    assert sorted(i for i in operations if not re.fullmatch(r"[a-z]+(_[a-z]+)*", i)) == []
+    assert sorted(i for i in operations if i.split("_")[0] not in verbs) == []
+    assert {"list_branches", "get_branch", "merge_proposal", "update_object_type"} <= set(
+        operations
+    )
+    components = schema["components"]["schemas"]
+    for operation_id, operation in operations.items():
+        if operation_id.startswith("list_"):
+            answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            page = components[answer["$ref"].rsplit("/", 1)[1]]
+            assert {"count", "next", "results"} <= set(page["properties"]), operation_id
+            assert page["properties"]["next"].get("nullable") is True, operation_id
