@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from oms_project.exceptions import OMSError
+from ontology.compatibility import Report, finding_dict
 
 
 class BranchProtected(OMSError):
@@ -75,3 +78,27 @@ class TooManyCommits(OMSError):
     status = 409
     code = "too_many_commits"
     title = "Too many commits"
+
+
+class CompatibilityFailed(OMSError):
+    """The change brings findings the compatibility mode forbids; ``findings`` lists each
+    (with the rule, the mode and the direction it breaks) and ``coverage`` what was examined."""
+
+    status = 409
+    code = "compatibility_failed"
+    title = "Compatibility check failed"
+
+    @classmethod
+    def of(cls, report: Report, **extra: Any) -> CompatibilityFailed:
+        blocking = [f for f in report.findings if f.blocking]
+        return cls(
+            f"{len(blocking)} change(s) break what the compatibility mode protects.",
+            errors=[{
+                "path": f.change.path, "code": f.change.rule,
+                "element": f"{f.change.kind}/{f.change.api_name}",
+                "message": f"{f.change.type} breaks {' and '.join(sorted(f.breaks))} "
+                           f"compatibility ({f.mode}, against {f.against}).",
+            } for f in blocking],
+            findings=[finding_dict(f) for f in report.findings], coverage=report.coverage,
+            **extra,
+        )  # fmt: skip

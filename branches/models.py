@@ -22,8 +22,9 @@ class BranchPolicy(models.Model):
     protected = models.BooleanField(default=False, help_text="No direct writes; proposals only.")
     required_approvals = models.PositiveSmallIntegerField(default=0)
     compatibility_mode = models.CharField(
-        max_length=20, choices=COMPATIBILITY_MODES, default="BACKWARD"
-    )
+        max_length=20, choices=COMPATIBILITY_MODES, default="NONE",
+        help_text="What writes and merges into this branch may break (docs/compatibility.md).",
+    )  # fmt: skip
     base = models.CharField(
         max_length=100, blank=True, help_text="The branch this one was created from."
     )
@@ -46,6 +47,28 @@ class BranchPolicy(models.Model):
         if not self.protected or door in self.PROTECTED_DOORS:
             return True
         return door in self.SYSTEM_DOORS and getattr(actor, "source", "") == "system"
+
+
+class CompatibilityOverride(models.Model):
+    """A compatibility mode for one group's object types, or one object type, on a branch
+    (more specific than the branch policy's mode; the object type's own wins)."""
+
+    GROUP, OBJECT_TYPE = "group", "object-type"
+    SCOPES = [(GROUP, "group"), (OBJECT_TYPE, "object type")]
+
+    branch = models.CharField(max_length=100)
+    scope = models.CharField(max_length=11, choices=SCOPES)
+    name = models.CharField(max_length=100, help_text="The group's or object type's apiName.")
+    mode = models.CharField(max_length=20, choices=BranchPolicy.COMPATIBILITY_MODES)
+    updated_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "scope", "name"], name="one_mode_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch}: {self.scope} {self.name} {self.mode}"
 
 
 class Proposal(models.Model):

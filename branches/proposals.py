@@ -1,8 +1,8 @@
 """Change proposals: open, review, gate, merge, close, reopen; every transition recorded.
 
 The merge gate is the list ``MERGE_CHECKS``: each check looks at the proposal and the
-merge preview and says pass or fail with a reason. Later gates (compatibility, waivers)
-plug in by appending to it.
+merge preview and says pass or fail with a reason: open, approvals, conflicts, integrity and
+compatibility (the target's modes, docs/compatibility.md).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db import transaction
 from branches import plans, selectors, services
 from branches.events import proposal_event
 from branches.exceptions import (
+    CompatibilityFailed,
     MergeConflict,
     NothingToMerge,
     NotMergeable,
@@ -87,8 +88,25 @@ def check_integrity(context: GateContext) -> CheckResult:
     return CheckResult("integrity", True, "the merged ontology passes every integrity check")
 
 
+def check_compatibility(context: GateContext) -> CheckResult:
+    error = context.preview_error
+    if isinstance(error, CompatibilityFailed):
+        return CheckResult(
+            "compatibility", False, error.detail,
+            {"findings": error.extra["findings"], "coverage": error.extra["coverage"]},
+        )  # fmt: skip
+    if error is not None:
+        return CheckResult("compatibility", False, "not checked: the merge cannot be computed")
+    mode = services.policy_of(context.proposal.target).compatibility_mode
+    return CheckResult(
+        "compatibility", True,
+        f"nothing the target's modes forbid (branch mode {mode}); the full report: "
+        "POST /api/v1/compatibility/check/",
+    )  # fmt: skip
+
+
 MERGE_CHECKS: list[Callable[[GateContext], CheckResult]] = [
-    check_open, check_approvals, check_conflicts, check_integrity,
+    check_open, check_approvals, check_conflicts, check_integrity, check_compatibility,
 ]  # fmt: skip
 
 
@@ -204,7 +222,8 @@ def _checks(
                 preview, target=proposal.target, actor=SYSTEM, message="", dry_run=True
             )
         except (MergeConflict, IntegrityFailed, NothingToMerge, UnrelatedHistories,
-                RefNotFound, InvalidElement, ElementReferenced) as exc:  # fmt: skip
+                RefNotFound, InvalidElement, ElementReferenced,
+                CompatibilityFailed) as exc:  # fmt: skip
             error = exc
         approvals = valid_approvals(proposal, head, target_head=store.resolve(proposal.target))
     context = GateContext(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from branches.exceptions import TooManyCommits
-from branches.models import BranchPolicy, Proposal, Release, Review
+from branches.models import BranchPolicy, CompatibilityOverride, Proposal, Release, Review
 from ontology.storage import get_store
 from ontology.storage.base import Ref
 from ontology.storage.exceptions import RefNotFound
@@ -23,6 +23,7 @@ class BranchView:
     ahead: int | None
     behind: int | None
     open_proposals: list[int]
+    overrides: list[CompatibilityOverride]
 
 
 def branch_list(refs: Iterable[Ref] | None = None) -> list[BranchView]:
@@ -31,8 +32,9 @@ def branch_list(refs: Iterable[Ref] | None = None) -> list[BranchView]:
     proposals = list(
         Proposal.objects.filter(state=Proposal.OPEN).values_list("id", "source", "target")
     )
-    chosen = get_store().branches() if refs is None else refs
-    return [_view(ref, policies, proposals) for ref in chosen]
+    chosen = list(get_store().branches() if refs is None else refs)
+    overrides = _overrides([ref.name for ref in chosen])
+    return [_view(ref, policies, proposals, overrides) for ref in chosen]
 
 
 def branch_get(*, name: str) -> BranchView:
@@ -42,12 +44,20 @@ def branch_get(*, name: str) -> BranchView:
     proposals = list(
         Proposal.objects.filter(state=Proposal.OPEN).values_list("id", "source", "target")
     )
-    return _view(ref, policies, proposals)
+    return _view(ref, policies, proposals, _overrides([name]))
+
+
+def _overrides(names: list[str]) -> dict[str, list[CompatibilityOverride]]:
+    found: dict[str, list[CompatibilityOverride]] = {}
+    for row in CompatibilityOverride.objects.filter(branch__in=names).order_by("scope", "name"):
+        found.setdefault(row.branch, []).append(row)
+    return found
 
 
 def _view(
-    ref: Ref, policies: dict[str, BranchPolicy], proposals: list[tuple[int, str, str]]
-) -> BranchView:
+    ref: Ref, policies: dict[str, BranchPolicy], proposals: list[tuple[int, str, str]],
+    overrides: dict[str, list[CompatibilityOverride]],
+) -> BranchView:  # fmt: skip
     policy = policies.get(ref.name) or BranchPolicy(branch=ref.name)
     ahead = behind = None
     if policy.base:
@@ -60,7 +70,7 @@ def _view(
             ahead = count_ahead(ref.head, base_head)
             behind = count_ahead(base_head, ref.head)
     mine = sorted(pid for pid, source, target in proposals if ref.name in (source, target))
-    return BranchView(ref, policy, ahead, behind, mine)
+    return BranchView(ref, policy, ahead, behind, mine, overrides.get(ref.name, []))
 
 
 def count_ahead(head: str, other: str) -> int:

@@ -17,7 +17,7 @@ from django.db.models import Q
 from branches import merge, plans
 from branches.events import branch_event
 from branches.exceptions import BranchProtected
-from branches.models import BranchPolicy, Proposal
+from branches.models import BranchPolicy, CompatibilityOverride, Proposal
 from branches.plans import Strategy
 from integrations.user_service.principal import Principal
 from ontology import pipeline
@@ -92,11 +92,21 @@ def branch_policy_update(*, name: str, changes: dict[str, Any], actor: Principal
     """Change protection, required approvals or compatibility mode of a branch."""
     get_store().get_branch(name)  # 404 for unknown branches
     policy = policy_of(name)
+    overrides = changes.pop("compatibility_overrides", None)
     for field, value in changes.items():
         setattr(policy, field, value)
     policy.updated_by = actor.username
     with transaction.atomic():
         policy.save()
+        if overrides is not None:
+            CompatibilityOverride.objects.filter(branch=name).delete()
+            CompatibilityOverride.objects.bulk_create(
+                CompatibilityOverride(branch=name, updated_by=actor.username, **o)
+                for o in overrides
+            )
+            changes["compatibility_overrides"] = [
+                f"{o['scope']} {o['name']}: {o['mode']}" for o in overrides
+            ]
         branch_event(
             "oms.branch.policyChanged", name, actor, **{k: str(v) for k, v in changes.items()}
         )

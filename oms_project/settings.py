@@ -162,6 +162,10 @@ else:
 
 # The write pipeline's guard step (ontology.pipeline): who may change a branch, by which door.
 OMS_WRITE_GUARD = "branches.services.write_guard"
+# Its compatibility step: what a write may break under the branch's modes (docs/compatibility.md).
+OMS_WRITE_GATE = "branches.compatibility.write_gate"
+# Rules (e.g. OMS-C026) whose findings are reported but never block: trying a rule out.
+OMS_COMPATIBILITY_SHADOW_RULES = env_list("OMS_COMPATIBILITY_SHADOW_RULES")
 
 # -- Celery -----------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, so that
@@ -242,6 +246,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProposalStateEnum": "branches.models.Proposal.STATES",
         "AuditEventStateEnum": "history.models.AuditEvent.STATES",
+        "CompatibilityModeEnum": "branches.models.BranchPolicy.COMPATIBILITY_MODES",
+        "DiffModeEnum": "ontology.diff.MODES",
     },
 }
 

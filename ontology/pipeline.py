@@ -124,6 +124,7 @@ def write(
                 progress.stage(f"checking {len(planned.changes)} change(s)")
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
+                _gate()(branch=branch, before=before, after=after, changes=planned.changes)
                 written = Written(
                     branch, None, head, before, after, planned.changes, planned, dry_run
                 )
@@ -195,6 +196,16 @@ def _guard() -> Callable[..., None]:
         raise ImproperlyConfigured("OMS_WRITE_GUARD must name the branch-policy guard.")
     guard: Callable[..., None] = import_string(path)
     return guard
+
+
+@cache
+def _gate() -> Callable[..., None]:
+    """Step 4b: the compatibility gate (``OMS_WRITE_GATE``): what the branch's modes forbid."""
+    path = getattr(settings, "OMS_WRITE_GATE", "")
+    if not path:
+        raise ImproperlyConfigured("OMS_WRITE_GATE must name the compatibility gate.")
+    gate: Callable[..., None] = import_string(path)
+    return gate
 
 
 @contextmanager

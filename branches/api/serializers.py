@@ -7,12 +7,21 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from branches.models import BranchPolicy, Proposal, ProposalEvent, Review
+from branches.models import BranchPolicy, CompatibilityOverride, Proposal, ProposalEvent, Review
 from branches.services import MergeOutcome
 from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictCharField, StrictSerializer
 from ontology.api.serializers import CommitSerializer
+from ontology.diff import MODES
 from ontology.storage.base import REF_NAME_MAX
+
+
+class OverrideSerializer(serializers.Serializer):
+    """A compatibility mode for one group's object types, or for one object type."""
+
+    scope = serializers.ChoiceField([s for s, _ in CompatibilityOverride.SCOPES])
+    name = StrictCharField(max_length=100, help_text="The group's or object type's apiName.")
+    mode = serializers.ChoiceField([m for m, _ in BranchPolicy.COMPATIBILITY_MODES])
 
 
 class BranchSerializer(serializers.Serializer):
@@ -29,6 +38,7 @@ class BranchSerializer(serializers.Serializer):
     protected = serializers.BooleanField(source="policy.protected")
     requiredApprovals = serializers.IntegerField(source="policy.required_approvals")  # noqa: N815
     compatibilityMode = serializers.CharField(source="policy.compatibility_mode")  # noqa: N815
+    compatibilityOverrides = OverrideSerializer(many=True, source="overrides")  # noqa: N815
 
 
 class BranchCreateSerializer(StrictSerializer):
@@ -56,6 +66,16 @@ class BranchPolicySerializer(StrictSerializer):
         [m for m, _ in BranchPolicy.COMPATIBILITY_MODES], required=False,
         source="compatibility_mode",
     )  # fmt: skip
+    compatibilityOverrides = OverrideSerializer(  # noqa: N815
+        many=True, required=False, source="compatibility_overrides",
+        help_text="Replaces the branch's overrides (most specific wins: object type, group).",
+    )  # fmt: skip
+
+    def validate_compatibilityOverrides(self, value: list[dict[str, Any]]) -> Any:  # noqa: N802
+        seen = [(o["scope"], o["name"]) for o in value]
+        if len(seen) != len(set(seen)):
+            raise serializers.ValidationError("One mode per scope and name.")
+        return value
 
 
 class ResolutionsField(serializers.DictField):
@@ -267,3 +287,52 @@ BranchPageSerializer = page_serializer("BranchPage", BranchSerializer(many=True)
 ProposalPageSerializer = page_serializer("ProposalPage", ProposalSerializer(many=True))
 ReviewPageSerializer = page_serializer("ReviewPage", ReviewSerializer(many=True))
 TagPageSerializer = page_serializer("TagPage", TagSerializer(many=True))
+
+
+# -- compatibility ----------------------------------------------------------------------------
+
+
+class CompatibilityCheckSerializer(StrictSerializer):
+    base = StrictCharField(max_length=200, help_text="Branch, tag or commit: the old side.")
+    head = StrictCharField(max_length=200, help_text="Branch, tag or commit: the new side.")
+    mode = serializers.ChoiceField(
+        MODES, default="merge-base",
+        help_text="merge-base: what merging head into base would bring.",
+    )  # fmt: skip
+    branch = StrictCharField(
+        max_length=REF_NAME_MAX, required=False,
+        help_text="Whose modes apply (default: base, the branch the change would reach).",
+    )  # fmt: skip
+
+
+class CompatibilityFindingSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    type = serializers.CharField()
+    kind = serializers.CharField()
+    apiName = serializers.CharField()  # noqa: N815
+    path = serializers.CharField()
+    member = serializers.CharField(allow_null=True)
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+    impact = serializers.CharField()
+    breaks = serializers.ListField(child=serializers.ChoiceField(["backward", "forward"]))
+    mode = serializers.CharField(help_text="The mode that applied to this element.")
+    against = serializers.CharField(help_text='"head", or the release tag (transitive modes).')
+    blocking = serializers.BooleanField(help_text="False for a shadow (report-only) rule.")
+    hint = serializers.CharField()
+
+
+class CompatibilityCoverageSerializer(serializers.Serializer):
+    changesExamined = serializers.IntegerField()  # noqa: N815
+    kindsExamined = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    kindsWithoutChanges = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    changeTypesExamined = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    notExamined = serializers.ListField(  # noqa: N815
+        child=serializers.DictField(), help_text="Changes no rule covers (they block)."
+    )
+
+
+class CompatibilityReportSerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    findings = CompatibilityFindingSerializer(many=True)
+    coverage = CompatibilityCoverageSerializer()

@@ -1,8 +1,9 @@
 """Routes of the branch and proposal API."""
 
+from django.urls import path
 from rest_framework.routers import DynamicRoute, SimpleRouter
 
-from branches.api.views import BranchViewSet, ProposalViewSet, TagViewSet
+from branches.api.views import BranchViewSet, CompatibilityViewSet, ProposalViewSet, TagViewSet
 
 
 class ActionsFirstRouter(SimpleRouter):
@@ -19,4 +20,11 @@ router.register("branches", BranchViewSet, basename="branch")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("tags", TagViewSet, basename="tag")
 app_name = "branches"
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "compatibility/check/",
+        CompatibilityViewSet.as_view({"post": "create"}),
+        name="compatibility-check",
+    ),
+    *router.urls,
+]

@@ -10,7 +10,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from branches import proposals, releases, selectors, services
+from branches import compatibility, proposals, releases, selectors, services
 from branches.api import serializers as s
 from branches.models import Proposal, Release
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
@@ -359,3 +359,24 @@ class TagViewSet(ApiViewSet):
 def _proposal(pk: str) -> Proposal:
     """The proposal ``pk`` names (404 when there is none)."""
     return get_object_or_404(Proposal, pk=pk)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Check what one ref brings over another against the compatibility modes",
+        operation_id="check_compatibility",
+        request=s.CompatibilityCheckSerializer,
+        responses={200: s.CompatibilityReportSerializer, **problems(400, 401, 403, 404, 409)},
+    )
+)
+class CompatibilityViewSet(ApiViewSet):
+    """``POST /compatibility/check/``: the gate's report for any two refs (nothing written)."""
+
+    required_scopes = {"create": READ}
+
+    def create(self, request: Request) -> Response:
+        data = self.body(s.CompatibilityCheckSerializer)
+        report = compatibility.refs_report(
+            base=data["base"], head=data["head"], mode=data["mode"], branch=data.get("branch", "")
+        )
+        return Response(report.as_dict())

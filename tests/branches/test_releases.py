@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from branches.exceptions import CompatibilityFailed
+from branches.models import BranchPolicy
 from integrations.user_service.principal import SYSTEM
 from ontology.services import Operation, elements_commit
 from tests.ontology.conftest import client_for, object_type
@@ -35,7 +37,12 @@ def test_releases_bump_major_minor_and_patch_from_the_classification(dev):
     customer = object_type()
     customer["properties"] = customer["properties"][:1]
     customer["titleProperty"] = "id"
-    on_main(Operation("update", "object-types", "Customer", body=customer))
+    removal = Operation("update", "object-types", "Customer", body=customer)
+    with pytest.raises(CompatibilityFailed) as refused:  # main is BACKWARD
+        on_main(removal)
+    assert [e["code"] for e in refused.value.errors] == ["OMS-C028"]
+    BranchPolicy.objects.filter(branch="main").update(compatibility_mode="NONE")
+    on_main(removal)  # a major release is a decision: the mode says so first
     breaking = release(admin)
     assert (breaking["release"]["version"], breaking["release"]["previous"]) == ("2.0.0", "v1.1.1")
     notes = admin.get("/api/v1/tags/v2.0.0/release-notes/").json()

@@ -21,6 +21,7 @@ MATRIX = {
     ("DELETE", "/api/v1/branches/scratch/"): (401, 403, 403, 403, 403, 204),
     ("DELETE", "/api/v1/branches/main/"): (401, 403, 403, 403, 403, 423),
     ("GET", "/api/v1/diff/?base=main&head=main"): (401, 403, 200, 200, 200, 200),
+    ("POST", "/api/v1/compatibility/check/"): (401, 403, 200, 200, 200, 200),
     ("GET", "/api/v1/proposals/"): (401, 403, 200, 200, 200, 200),
     ("GET", "/api/v1/audit-events/"): (401, 403, 403, 403, 403, 200),
     ("POST", "/api/v1/tags/"): (401, 403, 403, 201, 403, 201),
@@ -57,6 +58,8 @@ def test_permission_matrix(as_role, method, path, role, expected):
         body = {"name": f"new-{role}", "from": "main"}
     elif path == "/api/v1/tags/":
         body = {"name": f"t-{role}", "target": "main"}
+    elif path == "/api/v1/compatibility/check/":
+        body = {"base": "main", "head": "scratch"}
     response = as_role(role).generic(
         method,
         path,

@@ -1,0 +1,105 @@
+"""The compatibility gate: a branch's mode (and its groups' and object types' overrides)
+applied to what a write, a merge or a proposal brings.
+
+The mode of a changed element is the most specific one set: the object type's override, else
+the strictest override of the groups the object type is in, else the branch policy's mode.
+The pipeline calls :func:`write_gate` after integrity on every write (``OMS_WRITE_GATE``);
+proposals show the same report as a check before anyone merges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+
+from branches.exceptions import CompatibilityFailed
+from branches.models import BranchPolicy, CompatibilityOverride, Release
+from ontology.catalog import Catalog, catalog_for
+from ontology.compatibility import Report, check, strictest, transitive
+from ontology.diff import Change, Diff, semantic_diff
+from ontology.exceptions import NoMergeBase
+from ontology.pipeline import Changes
+from ontology.storage import get_store
+
+
+def modes_of(branch: str, catalogs: Iterable[Catalog]) -> Callable[[Change], str]:
+    """The mode of each changed element on ``branch`` (its groups read from ``catalogs``)."""
+    policy = BranchPolicy.objects.filter(branch=branch).first() or BranchPolicy(branch=branch)
+    overrides = {
+        (o.scope, o.name): o.mode for o in CompatibilityOverride.objects.filter(branch=branch)
+    }
+    sources = list(catalogs)
+
+    def mode_of(change: Change) -> str:
+        if change.kind != "object-types" or not overrides:
+            return policy.compatibility_mode
+        own = overrides.get((CompatibilityOverride.OBJECT_TYPE, change.api_name))
+        if own:
+            return own
+        groups = {g for catalog in sources for g in _groups(catalog, change.element_id)}
+        chosen = [overrides[(CompatibilityOverride.GROUP, g)] for g in sorted(groups)
+                  if (CompatibilityOverride.GROUP, g) in overrides]  # fmt: skip
+        return strictest(chosen) if chosen else policy.compatibility_mode
+
+    return mode_of
+
+
+def _groups(catalog: Catalog, element_id: str) -> list[str]:
+    document = catalog.fetch([element_id]).get(element_id)
+    return list(document.get("groups", [])) if document else []
+
+
+def compatibility_report(*, branch: str, before: Catalog, after: Catalog, ids: list[str]) -> Report:
+    """What changing ``ids`` from ``before`` to ``after`` means under ``branch``'s modes: the
+    diff against the head, then (for transitive modes) against each release of the branch."""
+    mode_of = modes_of(branch, [after, before])
+    head = semantic_diff(before, after, ids)
+    diffs: list[tuple[str, Diff]] = [("head", head)]
+    if any(transitive(mode_of(c)) for c in (*head.changes, *head.uncovered)):
+        diffs += [(tag, semantic_diff(catalog, after, ids)) for tag, catalog in _releases(before)]
+    return check(diffs, mode_of, frozenset(settings.OMS_COMPATIBILITY_SHADOW_RULES))
+
+
+def refs_report(*, base: str, head: str, mode: str = "direct", branch: str = "") -> Report:
+    """What ``head`` brings over ``base`` (``merge-base``: since their merge base) under the
+    modes of ``branch`` (default: ``base``, the branch the change would reach)."""
+    store = get_store()
+    start, end = store.resolve(base), store.resolve(head)
+    if mode == "merge-base":
+        found = store.merge_base(start, end)
+        if found is None:
+            raise NoMergeBase(f"{base!r} and {head!r} share no commit.")
+        start = found
+    ids = sorted(store.changed_ids(start, end))
+    before, after = catalog_for(store, start), catalog_for(store, end)
+    return compatibility_report(branch=branch or base, before=before, after=after, ids=ids)
+
+
+def _releases(head: Catalog) -> list[tuple[str, Catalog]]:
+    """Each release whose commit is in the history of ``head``, newest first."""
+    store = get_store()
+    found = []
+    for release in Release.objects.order_by("-created_at"):
+        if store.merge_base(release.commit, head.commit) == release.commit:
+            found.append((release.tag, catalog_for(store, release.commit)))
+    return found
+
+
+def write_gate(*, branch: str, before: Catalog, after: Catalog, changes: Changes) -> None:
+    """The pipeline's compatibility step (``OMS_WRITE_GATE``): refuse a write that brings a
+    change the branch's modes forbid (409 with every blocking finding and the coverage)."""
+    if not changes or not _enforced(branch):
+        return
+    report = compatibility_report(branch=branch, before=before, after=after, ids=list(changes))
+    if not report.passed:
+        raise CompatibilityFailed.of(report, branch=branch)
+
+
+def _enforced(branch: str) -> bool:
+    """Whether any mode on ``branch`` forbids anything (most branches: NONE, nothing to do)."""
+    modes = {
+        *BranchPolicy.objects.filter(branch=branch).values_list("compatibility_mode", flat=True),
+        *CompatibilityOverride.objects.filter(branch=branch).values_list("mode", flat=True),
+    }
+    return bool(modes - {"NONE"})

@@ -1,0 +1,206 @@
+"""The compatibility gate: each mode forbids its directions on every write path, transitive
+modes check every release, the most specific mode wins, and a pass is never silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from branches import releases
+from branches.exceptions import CompatibilityFailed
+from branches.models import BranchPolicy, CompatibilityOverride
+from integrations.user_service.principal import SYSTEM
+from ontology.compatibility import BOTH, breaks, check
+from ontology.diff import RULES, Change, Diff
+from ontology.services import Operation, elements_commit
+from tests.ontology.conftest import client_for, object_type, persona
+
+
+def customer(**changes) -> dict:  # type: ignore[no-untyped-def]
+    body = object_type(groups=changes.pop("groups", []))
+    body["properties"].append({"apiName": "score", "dataType": {"type": "integer"}})
+    body.update(changes)
+    return body
+
+
+def set_mode(branch: str, mode: str, **overrides: str) -> None:
+    BranchPolicy.objects.update_or_create(branch=branch, defaults={"compatibility_mode": mode})
+    CompatibilityOverride.objects.filter(branch=branch).delete()
+    for key, value in overrides.items():
+        scope, _, name = key.partition("__")
+        CompatibilityOverride.objects.create(branch=branch, scope=scope.replace("_", "-"),
+                                             name=name, mode=value)  # fmt: skip
+
+
+def write(*operations: Operation, branch: str = "dev") -> None:
+    elements_commit(branch=branch, operations=list(operations), actor=SYSTEM, message="test")
+
+
+def removed(body: dict) -> dict:
+    return {**body, "properties": [p for p in body["properties"] if p["apiName"] != "score"]}
+
+
+def widened(body: dict) -> dict:
+    properties = [dict(p) for p in body["properties"]]
+    properties[-1]["dataType"] = {"type": "long"}
+    return {**body, "properties": properties}
+
+
+def required_added(body: dict) -> dict:
+    extra = {"apiName": "tier", "dataType": {"type": "string"}, "required": True}
+    return {**body, "properties": [*body["properties"], extra]}
+
+
+CHANGES = {"removal": (removed, "OMS-C028"), "widening": (widened, "OMS-C030"),
+           "requirement": (required_added, "OMS-C027")}  # fmt: skip
+ALLOWED = {  # mode -> the changes it lets through
+    "NONE": {"removal", "widening", "requirement"},
+    "BACKWARD": {"widening"},  # old data and callers still valid
+    "FORWARD": {"requirement"},  # the old ontology still reads what the new one writes
+    "FULL": set(),
+}
+
+
+@pytest.mark.parametrize("mode", ALLOWED)
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_mode_forbids_the_directions_it_names_through_the_batch_api(dev, mode, change):
+    write(Operation("create", "object-types", body=customer()))
+    set_mode("dev", mode)
+    edit, rule = CHANGES[change]
+    batch = {"message": change, "changes": [
+        {"op": "update", "kind": "object-types", "apiName": "Customer",
+         "document": edit(customer())},
+    ]}  # fmt: skip
+    answer = client_for("editor").post("/api/v1/branches/dev/commits/", batch, format="json")
+    if change in ALLOWED[mode]:
+        assert answer.status_code == 201, answer.json()
+        return
+    assert answer.status_code == 409, answer.json()
+    problem = answer.json()
+    assert problem["code"] == "compatibility_failed"
+    assert [(e["code"], e["element"]) for e in problem["errors"]] == [
+        (rule, "object-types/Customer")
+    ]
+    finding = problem["findings"][0]
+    assert finding["mode"] == mode and finding["blocking"] is True and finding["against"] == "head"
+    assert problem["coverage"]["kindsExamined"] == ["object-types"]
+
+
+def test_a_single_element_write_and_a_dry_run_meet_the_same_gate(dev):
+    write(Operation("create", "object-types", body=customer()))
+    set_mode("dev", "BACKWARD")
+    editor = client_for("editor")
+    url = "/api/v1/branches/dev/object-types/Customer/"
+    assert editor.put(url, removed(customer()), format="json").status_code == 409
+    batch = {"message": "m", "dryRun": True, "changes": [
+        {"op": "delete", "kind": "object-types", "apiName": "Customer"}]}  # fmt: skip
+    dry = editor.post("/api/v1/branches/dev/commits/", batch, format="json")
+    assert dry.status_code == 409 and dry.json()["errors"][0]["code"] == "OMS-C002"
+    assert editor.get(url).json()["properties"][-1]["apiName"] == "score"  # nothing written
+
+
+def test_the_most_specific_mode_wins(dev):
+    write(Operation("create", "groups", body={"apiName": "Sales"}),
+          Operation("create", "object-types", body=customer(groups=["Sales"])),
+          Operation("create", "object-types", body=object_type("Order")))  # fmt: skip
+    set_mode("dev", "NONE", group__Sales="BACKWARD")  # the group's mode beats the branch's
+    with pytest.raises(CompatibilityFailed):
+        write(
+            Operation(
+                "update", "object-types", "Customer", body=removed(customer(groups=["Sales"]))
+            )
+        )
+    set_mode("dev", "NONE", group__Sales="BACKWARD", object_type__Customer="NONE")
+    write(Operation("update", "object-types", "Customer", body=removed(customer(groups=["Sales"]))))
+    set_mode("dev", "BACKWARD", object_type__Customer="NONE")  # the type's own beats the branch's
+    write(Operation("delete", "object-types", "Customer"))
+    with pytest.raises(CompatibilityFailed) as refused:
+        write(Operation("delete", "object-types", "Order"))
+    assert refused.value.errors[0]["element"] == "object-types/Order"
+
+
+def test_transitive_modes_check_every_release_of_the_branch(dev):
+    set_mode("main", "NONE")
+    write(Operation("create", "object-types", body=customer()), branch="main")
+    releases.release_create(target="main", actor=persona("admin"))  # v1.0.0: with score
+    write(Operation("update", "object-types", "Customer", body=removed(customer())), branch="main")
+    releases.release_create(target="main", actor=persona("admin"))  # v2.0.0: without
+    described = {**removed(customer()), "description": "Buys from us."}
+    write(Operation("update", "object-types", "Customer", body=described), branch="main")
+    releases.release_create(target="main", actor=persona("admin"))  # v2.0.1
+
+    edit = Operation("update", "object-types", "Customer", body={**described, "icon": "user"})
+    set_mode("main", "BACKWARD")
+    write(edit, branch="main")  # against the head: a display change, safe
+    set_mode("main", "BACKWARD_TRANSITIVE")
+    again = Operation("update", "object-types", "Customer", body={**described, "icon": "person"})
+    with pytest.raises(CompatibilityFailed) as refused:
+        write(again, branch="main")
+    findings = refused.value.extra["findings"]
+    assert [(f["rule"], f["against"]) for f in findings] == [("OMS-C028", "v1.0.0")]
+
+
+def test_a_report_lists_what_no_rule_examined_so_a_pass_is_never_silent():
+    rule = RULES["OMS-C000"]
+    odd = Change(type=rule.type, kind="groups", element_id="gr-1", api_name="Sales",
+                 path="$.colour", before="red", after="blue", rule=rule.id,
+                 impact=rule.impact, affects=rule.affects, hint=rule.hint)  # fmt: skip
+    diff = Diff(base="a", head="b", changes=(), uncovered=(odd,))
+    lenient = check([("head", diff)], lambda change: "NONE")
+    assert lenient.passed
+    coverage = lenient.as_dict()["coverage"]
+    assert coverage["notExamined"] == [
+        {"kind": "groups", "apiName": "Sales", "path": "$.colour", "type": "FieldChanged"}
+    ]
+    assert "object-types" in coverage["kindsWithoutChanges"]
+    strict = check([("head", diff)], lambda change: "BACKWARD")
+    assert not strict.passed and strict.findings[0].breaks == {"backward"}  # what the mode forbids
+    assert breaks("OMS-C000") == BOTH  # a change no rule covers breaks both ways
+
+
+def test_a_proposal_shows_the_gate_and_cannot_merge_past_it(main_with_customer, curator, reviewer):
+    # main is BACKWARD (migration 0004); the feature removes a property clients use.
+    body = object_type()
+    body["properties"] = body["properties"][:1]
+    body["titleProperty"] = "id"
+    write(Operation("update", "object-types", "Customer", body=body), branch="feature")
+    opened = {"source": "feature", "target": "main", "title": "Slimmer"}
+    proposal = curator.post("/api/v1/proposals/", opened, format="json").json()
+    reviewer.post(f"/api/v1/proposals/{proposal['id']}/reviews/", {"verdict": "approve"},
+                  format="json")  # fmt: skip
+    checks = {
+        c["name"]: c for c in curator.get(f"/api/v1/proposals/{proposal['id']}/").json()["checks"]
+    }
+    assert checks["approvals"]["passed"] and not checks["compatibility"]["passed"]
+    assert [f["rule"] for f in checks["compatibility"]["data"]["findings"]] == ["OMS-C028"]
+    refused = curator.post(f"/api/v1/proposals/{proposal['id']}/merge/", {}, format="json")
+    assert refused.status_code == 409
+
+    report = curator.post("/api/v1/compatibility/check/", {"base": "main", "head": "feature"},
+                          format="json").json()  # fmt: skip
+    assert report["passed"] is False and report["findings"][0]["rule"] == "OMS-C028"
+
+
+def test_a_shadow_rule_reports_without_blocking(main_with_customer, curator, settings):
+    settings.OMS_COMPATIBILITY_SHADOW_RULES = ["OMS-C028"]
+    body = object_type()
+    body["properties"] = body["properties"][:1]
+    body["titleProperty"] = "id"
+    write(Operation("update", "object-types", "Customer", body=body), branch="feature")
+    report = curator.post("/api/v1/compatibility/check/", {"base": "main", "head": "feature"},
+                          format="json").json()  # fmt: skip
+    assert report["passed"] is True
+    assert [(f["rule"], f["blocking"]) for f in report["findings"]] == [("OMS-C028", False)]
+
+
+def test_overrides_are_set_and_shown_through_the_branch_policy(dev, admin):
+    overrides = [{"scope": "group", "name": "Sales", "mode": "FULL"},
+                 {"scope": "object-type", "name": "Customer", "mode": "NONE"}]  # fmt: skip
+    answer = admin.patch("/api/v1/branches/dev/", {"compatibilityMode": "BACKWARD",
+                         "compatibilityOverrides": overrides}, format="json")  # fmt: skip
+    assert answer.status_code == 200, answer.json()
+    shown = answer.json()
+    assert shown["compatibilityMode"] == "BACKWARD"
+    assert sorted(o["name"] for o in shown["compatibilityOverrides"]) == ["Customer", "Sales"]
+    twice = admin.patch("/api/v1/branches/dev/", {"compatibilityOverrides": overrides * 2},
+                        format="json")  # fmt: skip
+    assert twice.status_code == 400
