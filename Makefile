@@ -55,6 +55,7 @@ bench: install-dev
 	$(PY) bench/api.py
 	$(PY) bench/scale.py
 	$(PY) bench/admin.py
+	$(PY) bench/validation.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache

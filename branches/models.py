@@ -40,7 +40,7 @@ class BranchPolicy(models.Model):
     #: Doors a protected branch keeps open: a reviewed proposal, and refs that change no content.
     PROTECTED_DOORS = frozenset({"proposal", "branch-create", "tag-create"})
     #: Doors only the system (operators' commands, migrations) may use on a protected branch.
-    SYSTEM_DOORS = frozenset({"edit", "import", "revert"})
+    SYSTEM_DOORS = frozenset({"edit", "import", "migrate", "revert"})
 
     def allows(self, actor: Any, door: str) -> bool:
         """Whether ``actor`` may change this branch through ``door`` (the pipeline's guard)."""
@@ -158,3 +158,33 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} ({self.version})"
+
+
+class ValidationRun(models.Model):
+    """One validation of a branch at one commit (``branches.validation``), written whole when
+    it finishes: a run killed mid-way leaves nothing behind."""
+
+    SCHEDULE, API, COMMAND = "schedule", "api", "command"
+    TRIGGERS = [(SCHEDULE, "schedule"), (API, "api"), (COMMAND, "command")]
+
+    branch = models.CharField(max_length=100)
+    commit = models.CharField(max_length=200)
+    trigger = models.CharField(max_length=8, choices=TRIGGERS)
+    actor = models.CharField(max_length=200)
+    passed = models.BooleanField()
+    errors = models.PositiveIntegerField()
+    warnings = models.PositiveIntegerField()
+    changed = models.BooleanField(
+        default=False, help_text="The findings differ from the branch's previous run."
+    )
+    digest = models.CharField(max_length=64, help_text="What was found, whatever the commit.")
+    findings = models.JSONField(default=list)
+    checked = models.JSONField(default=dict)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["branch", "-id"], name="branches_run_branch_id")]
+
+    def __str__(self) -> str:
+        return f"{self.branch} at {self.commit[:12]}: {'passed' if self.passed else 'failed'}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from branches import merge, plans
 from branches.events import branch_event
@@ -23,8 +24,8 @@ from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.kinds import KINDS
 from ontology.storage import get_store
-from ontology.storage.base import Document, Ref
-from ontology.storage.exceptions import InvalidChange, InvalidName
+from ontology.storage.base import Document, Ref, validate_ref_name
+from ontology.storage.exceptions import InvalidChange, InvalidName, RefExists
 
 # Path segments below /branches/{name}/: a branch name may not contain them as a segment.
 RESERVED_SEGMENTS = {
@@ -41,15 +42,23 @@ def write_guard(*, branch: str, actor: Principal, door: pipeline.Door) -> None:
         raise BranchProtected(f"Branch {branch!r} is protected: {how}.", branch=branch)
 
 
-def branch_create(*, name: str, start: str, actor: Principal) -> Ref:
-    """Create ``name`` at the commit ``start`` (a branch, tag or commit id) resolves to."""
+def branch_create(*, name: str, start: str, actor: Principal, dry_run: bool = False) -> Ref:
+    """Create ``name`` at the commit ``start`` (a branch, tag or commit id) resolves to
+    (``dry_run``: every check, and the branch as it would be, nothing created)."""
     reserved = RESERVED_SEGMENTS.intersection(name.split("/"))
     if reserved:
         raise InvalidName(
             f"Branch name {name!r} uses the reserved segment {sorted(reserved)[0]!r}.",
             errors=[{"path": "$.name", "code": "reserved", "message": "Reserved path segment."}],
         )
-    base = start if start in {b.name for b in get_store().branches()} else ""
+    store = get_store()
+    existing = {b.name for b in store.branches()}
+    base = start if start in existing else ""
+    if dry_run:
+        validate_ref_name(name)
+        if name in existing:
+            raise RefExists(f"A branch named {name!r} exists.")
+        return Ref(name, "branch", store.resolve(start), timezone.now(), actor.username)
 
     def record(ref: Ref | None) -> Ref:
         assert ref is not None

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "django_celery_beat",
     "ontology",
     "branches",
     "history",
@@ -166,6 +167,8 @@ OMS_WRITE_GUARD = "branches.services.write_guard"
 OMS_WRITE_GATE = "branches.compatibility.write_gate"
 # Rules (e.g. OMS-C026) whose findings are reported but never block: trying a rule out.
 OMS_COMPATIBILITY_SHADOW_RULES = env_list("OMS_COMPATIBILITY_SHADOW_RULES")
+# The Python package of ontology migrations (manage.py ontology_migrate, docs/migrations.md).
+OMS_ONTOLOGY_MIGRATIONS = env_str("OMS_ONTOLOGY_MIGRATIONS", "ontology_migrations")
 
 # -- Celery -----------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, so that
@@ -185,6 +188,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Schedules live in the database (django-celery-beat) and are edited in the admin; the
+# entries below are installed when missing (oms_project/beat.py).
+CELERY_BEAT_SCHEDULER = "oms_project.beat:Scheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "store-verify": {
         "task": "ontology.store_verify",
@@ -310,6 +316,13 @@ CELERY_BEAT_SCHEDULE["intents-reconcile"] = {
 CELERY_BEAT_SCHEDULE["audit-sweep"] = {
     "task": "history.audit_deliver",
     "schedule": OMS_AUDIT_SWEEP_INTERVAL,
+}
+# Scheduled validation of main and of every branch with an open proposal (docs/validation.md).
+OMS_VALIDATION_INTERVAL = env_float("OMS_VALIDATION_INTERVAL", 3600.0)
+OMS_VALIDATION_BUDGET = env_float("OMS_VALIDATION_BUDGET", 300.0)
+CELERY_BEAT_SCHEDULE["validate-branches"] = {
+    "task": "branches.validate_branches",
+    "schedule": OMS_VALIDATION_INTERVAL,
 }
 
 # -- logging ----------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ def schemathesis(url: str, bearer: str, config: str, phases: str, tmp_path: Path
          # "AST constructor recursion depth mismatch") describing deep strategies.
          "--workers", "1"],
         capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
+        cwd=tmp_path,  # its cache (.schemathesis/) goes there, not into the checkout
     )  # fmt: skip
     return "" if done.returncode == 0 else done.stdout[-20_000:] + done.stderr[-5_000:]
 

@@ -7,7 +7,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from branches.models import BranchPolicy, CompatibilityOverride, Proposal, ProposalEvent, Review
+from branches.models import (
+    BranchPolicy,
+    CompatibilityOverride,
+    Proposal,
+    ProposalEvent,
+    Review,
+    ValidationRun,
+)
 from branches.services import MergeOutcome
 from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictCharField, StrictSerializer
@@ -336,3 +343,42 @@ class CompatibilityReportSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     findings = CompatibilityFindingSerializer(many=True)
     coverage = CompatibilityCoverageSerializer()
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+class ValidationFindingSerializer(serializers.Serializer):
+    check = serializers.ChoiceField(
+        ["integrity", "compatibility", "deprecation", "deprecated-reference"]
+    )
+    severity = serializers.ChoiceField(["error", "warning"])
+    element = serializers.CharField(help_text="kind/apiName")
+    path = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ValidationRunSerializer(serializers.ModelSerializer):
+    findings = ValidationFindingSerializer(many=True)
+    checked = serializers.DictField()
+    startedAt = serializers.DateTimeField(source="started_at")  # noqa: N815
+    finishedAt = serializers.DateTimeField(source="finished_at")  # noqa: N815
+
+    class Meta:
+        model = ValidationRun
+        fields = ["id", "branch", "commit", "trigger", "actor", "passed", "errors", "warnings",
+                  "changed", "findings", "checked", "startedAt", "finishedAt"]  # fmt: skip
+
+
+class ValidationRunListQuerySerializer(PageQuerySerializer):
+    """Filters of the validation run list (newest first)."""
+
+    branch = serializers.CharField(required=False, max_length=REF_NAME_MAX)
+    passed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    changed = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+ValidationRunPageSerializer = page_serializer(
+    "ValidationRunPage", ValidationRunSerializer(many=True)
+)

@@ -3,7 +3,13 @@
 from django.urls import path
 from rest_framework.routers import DynamicRoute, SimpleRouter
 
-from branches.api.views import BranchViewSet, CompatibilityViewSet, ProposalViewSet, TagViewSet
+from branches.api.views import (
+    BranchViewSet,
+    CompatibilityViewSet,
+    ProposalViewSet,
+    TagViewSet,
+    ValidationRunViewSet,
+)
 
 
 class ActionsFirstRouter(SimpleRouter):
@@ -19,6 +25,7 @@ router = ActionsFirstRouter()
 router.register("branches", BranchViewSet, basename="branch")
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("tags", TagViewSet, basename="tag")
+router.register("validation-runs", ValidationRunViewSet, basename="validation-run")
 app_name = "branches"
 urlpatterns = [
     path(

@@ -10,9 +10,9 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from branches import compatibility, proposals, releases, selectors, services
+from branches import compatibility, proposals, releases, selectors, services, validation_runs
 from branches.api import serializers as s
-from branches.models import Proposal, Release
+from branches.models import Proposal, Release, ValidationRun
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.api import ApiViewSet
 from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_of_sorted
@@ -48,7 +48,7 @@ class BranchViewSet(ApiViewSet):
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "destroy": BRANCH_ADMIN,
         "partial_update": BRANCH_ADMIN, "merge": WRITE, "rebase": WRITE, "revert": WRITE,
-        "reset": BRANCH_ADMIN,
+        "reset": BRANCH_ADMIN, "validate": WRITE,
     }  # fmt: skip
 
     @extend_schema(
@@ -171,6 +171,21 @@ class BranchViewSet(ApiViewSet):
             expected_head=data.get("expectedHead"),
         )
         return Response(s.BranchSerializer(selectors.branch_get(name=name)).data)
+
+    @extend_schema(
+        summary="Validate the branch now: integrity, compatibility, deprecations (one run)",
+        request=None,
+        responses={201: s.ValidationRunSerializer, 200: s.ValidationRunSerializer,
+                   **problems(401, 403, 404)},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def validate(self, request: Request, name: str) -> Response:
+        before = ValidationRun.objects.filter(branch=name).order_by("-id").first()
+        run = validation_runs.branch_validate(
+            branch=name, trigger=ValidationRun.API, actor=self.actor
+        )
+        code = status.HTTP_200_OK if before and run.pk == before.pk else status.HTTP_201_CREATED
+        return Response(s.ValidationRunSerializer(run).data, status=code)
 
 
 @extend_schema_view(
@@ -380,3 +395,34 @@ class CompatibilityViewSet(ApiViewSet):
             base=data["base"], head=data["head"], mode=data["mode"], branch=data.get("branch", "")
         )
         return Response(report.as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List validation runs, newest first",
+        parameters=[s.ValidationRunListQuerySerializer],
+        responses={200: s.ValidationRunPageSerializer, **problems(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="A validation run with its findings",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={200: s.ValidationRunSerializer, **problems(401, 403, 404)},
+    ),
+)  # fmt: skip
+class ValidationRunViewSet(ApiViewSet):
+    """Validation runs: scheduled, asked through the API, or run by the command."""
+
+    lookup_value_regex = r"[0-9]{1,18}"
+    resource = ("validation_run", "validation_runs")
+    required_scopes = {"list": READ, "retrieve": READ}
+
+    def list(self, request: Request) -> Response:
+        filters = self.query(s.ValidationRunListQuerySerializer)
+        cursor, limit = filters.pop("cursor", None), filters.pop("limit")
+        runs = ValidationRun.objects.filter(**{k: v for k, v in filters.items() if v is not None})
+        page = page_of_queryset(runs, key="id", cursor=cursor, limit=limit)
+        found = s.ValidationRunSerializer(page.results, many=True).data
+        return Response(envelope(found, next=page.next, count=page.count))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(s.ValidationRunSerializer(get_object_or_404(ValidationRun, pk=pk)).data)
