@@ -71,11 +71,13 @@ def proposal_page(request: HttpRequest, pk: int) -> HttpResponse:
     checks: list[Any] = []
     conflicts: list[dict[str, Any]] = []
     diff = None
+    impact: list[selectors.Impact] = []
     if proposal.is_open:
         try:
             checks, conflicts = proposals.proposal_conflicts(proposal=proposal,
                                                              resolutions=resolutions)  # fmt: skip
             diff = diff_refs(base=proposal.target, head=proposal.source, mode="merge-base")
+            impact = selectors.proposal_impact(proposal)
         except (RefNotFound, NoMergeBase) as exc:
             messages.error(request, str(exc))
     principal = curator(request)
@@ -89,6 +91,7 @@ def proposal_page(request: HttpRequest, pk: int) -> HttpResponse:
         "elements": diff_groups(diff, proposal.source) if diff else [],
         "can_review": principal is not None and principal.has_scope(APPROVE),
         "can_write": allowed(request, WRITE), "resolutions_json": json.dumps(resolutions),
+        "impact": impact, "waivers": proposal.waivers.order_by("id"),
     })  # fmt: skip
 
 

@@ -10,11 +10,14 @@ proposals show the same report as a check before anyone merges.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from django.conf import settings
+from django.utils import timezone
 
 from branches.exceptions import CompatibilityFailed
-from branches.models import BranchPolicy, CompatibilityOverride, Release
+from branches.models import BranchPolicy, CompatibilityOverride, Release, Waiver
+from ontology import pipeline
 from ontology.catalog import Catalog, catalog_for
 from ontology.compatibility import Report, check, strictest, transitive
 from ontology.diff import Change, Diff, semantic_diff
@@ -86,14 +89,30 @@ def _releases(head: Catalog) -> list[tuple[str, Catalog]]:
     return found
 
 
-def write_gate(*, branch: str, before: Catalog, after: Catalog, changes: Changes) -> None:
+def write_gate(
+    *, branch: str, before: Catalog, after: Catalog, changes: Changes, plan: pipeline.Plan
+) -> None:
     """The pipeline's compatibility step (``OMS_WRITE_GATE``): refuse a write that brings a
-    change the branch's modes forbid (409 with every blocking finding and the coverage)."""
+    change the branch's modes forbid (409 with every blocking finding and the coverage), save
+    those an approved waiver the plan carries (a proposal's merge) lets through."""
     if not changes or not _enforced(branch):
         return
     report = compatibility_report(branch=branch, before=before, after=after, ids=list(changes))
+    waive(report, getattr(plan, "waivers", ()))
     if not report.passed:
         raise CompatibilityFailed.of(report, branch=branch)
+
+
+def waive(report: Report, waivers: Iterable[Waiver]) -> None:
+    """Findings an approved, unexpired waiver covers stop blocking (and name the waiver)."""
+    now = timezone.now()
+    valid = [w for w in waivers if w.counts(now)]
+    for index, finding in enumerate(report.findings):
+        change = finding.change
+        element = f"{change.kind}/{change.api_name}"
+        waiver = next((w for w in valid if w.covers(change.rule, element, change.path)), None)
+        if finding.blocking and waiver is not None:
+            report.findings[index] = replace(finding, blocking=False, waiver=waiver.pk)
 
 
 def _enforced(branch: str) -> bool:

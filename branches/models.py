@@ -188,3 +188,36 @@ class ValidationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} at {self.commit[:12]}: {'passed' if self.passed else 'failed'}"
+
+
+class Waiver(models.Model):
+    """Leave to merge one blocking compatibility finding of a proposal (its rule, element and
+    path). It counts once a holder of ``proposals:approve`` who is not its author approved
+    it, and until it expires."""
+
+    proposal = models.ForeignKey(Proposal, models.CASCADE, related_name="waivers")
+    rule = models.CharField(max_length=20)
+    element = models.CharField(max_length=200, help_text="kind/apiName")
+    path = models.CharField(max_length=500)
+    reason = models.TextField()
+    expires_at = models.DateTimeField()
+    author = models.CharField(max_length=200)
+    author_id = models.CharField(max_length=200)
+    approved_by = models.CharField(max_length=200, blank=True)
+    approved_by_id = models.CharField(max_length=200, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"#{self.proposal_id}: {self.rule} {self.element} {self.path}"
+
+    def counts(self, now: Any) -> bool:
+        return self.approved_at is not None and self.expires_at > now
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.pk, "rule": self.rule, "element": self.element, "path": self.path,
+                "reason": self.reason, "expiresAt": self.expires_at.isoformat(),
+                "author": self.author, "approvedBy": self.approved_by}  # fmt: skip
+
+    def covers(self, rule: str, element: str, path: str) -> bool:
+        return (self.rule, self.element, self.path) == (rule, element, path)

@@ -25,7 +25,7 @@ from branches.exceptions import (
     ProposalNotOpen,
     UnrelatedHistories,
 )
-from branches.models import Proposal
+from branches.models import Proposal, Waiver
 from branches.selectors import valid_approvals
 from history.models import CommitProposal
 from history.services import commit_proposals_record
@@ -135,6 +135,7 @@ class ProposalMerge(BranchMerge):
     proposal_id: int = 0
     required_approvals: int = 0
     gate: bool = True  # False: a preview for the checks, which report the approvals apart
+    waivers: tuple[Waiver, ...] = ()  # the proposal's, for the compatibility gate
 
     def plan(self, before: Catalog) -> pipeline.Planned:
         if not self.gate:
@@ -161,7 +162,7 @@ class ProposalMerge(BranchMerge):
         proposal = Proposal.objects.get(pk=self.proposal_id)
         proposal_event(
             proposal, "merged", actor, commit=written.commit.id, strategy=self.strategy,
-            sourceHead=self.source_head,
+            sourceHead=self.source_head, waivers=[w.as_dict() for w in self.waivers],
         )  # fmt: skip
         commit_proposals_record(
             proposal_id=proposal.pk, target=proposal.target, source_head=self.source_head,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from branches import plans, selectors, services
 from branches.events import proposal_event
@@ -24,7 +26,7 @@ from branches.exceptions import (
     ReviewRefused,
     UnrelatedHistories,
 )
-from branches.models import Proposal, Review
+from branches.models import Proposal, Review, Waiver
 from branches.plans import Strategy
 from branches.selectors import valid_approvals
 from integrations.user_service.principal import APPROVE, SYSTEM, Principal
@@ -215,7 +217,7 @@ def _checks(
     if proposal.is_open:
         preview = plans.ProposalMerge(
             source=proposal.source, source_head=head, resolutions=dict(resolutions or {}),
-            proposal_id=proposal.pk, gate=False,
+            proposal_id=proposal.pk, gate=False, waivers=approved_waivers(proposal),
         )  # fmt: skip
         try:
             services.merge_write(
@@ -259,15 +261,23 @@ def proposal_merge(
             "; ".join(f"{c.name}: {c.detail}" for c in failed),
             checks=[check_dict(c) for c in checks],
         )
+    waivers = approved_waivers(proposal)
     plan = plans.ProposalMerge(
         source=proposal.source, source_head=head, strategy=strategy,
         resolutions=dict(resolutions or {}), proposal_id=proposal.pk,
         required_approvals=services.policy_of(proposal.target).required_approvals,
+        waivers=waivers,
     )  # fmt: skip
+    message = message or f"Merge proposal #{proposal.pk}: {proposal.title}"
+    if waivers:  # the merge commit says which breaks were let through, and who agreed
+        message += "\n\n" + "\n".join(
+            f"Waived {w.rule} {w.element} {w.path}: {w.reason} (approved by {w.approved_by}, "
+            f"until {w.expires_at:%Y-%m-%d})"
+            for w in waivers
+        )
     outcome = services.merge_write(
-        plan, target=proposal.target, actor=actor, dry_run=dry_run,
-        message=message or f"Merge proposal #{proposal.pk}: {proposal.title}",
-    )  # fmt: skip
+        plan, target=proposal.target, actor=actor, dry_run=dry_run, message=message
+    )
     proposal.refresh_from_db()
     return outcome
 
@@ -301,3 +311,46 @@ def _must_be_open(proposal: Proposal) -> None:
 
 def check_dict(check: CheckResult) -> dict[str, Any]:
     return {"name": check.name, "passed": check.passed, "detail": check.detail, "data": check.data}
+
+
+# -- waivers ----------------------------------------------------------------------------------
+
+
+def approved_waivers(proposal: Proposal) -> tuple[Waiver, ...]:
+    """The proposal's waivers that count now (approved, not expired)."""
+    now = timezone.now()
+    return tuple(w for w in proposal.waivers.order_by("id") if w.counts(now))
+
+
+def waiver_request(
+    *, proposal: Proposal, actor: Principal, rule: str, element: str, path: str, reason: str,
+    expires_at: datetime,
+) -> Waiver:  # fmt: skip
+    """Ask to let one blocking finding through; it counts once another approver agrees."""
+    _must_be_open(proposal)
+    if expires_at <= timezone.now():
+        raise InvalidChange("A waiver expires in the future.",
+                            errors=[{"path": "$.expiresAt", "code": "invalid",
+                                     "message": "Give a time in the future."}])  # fmt: skip
+    with transaction.atomic():
+        waiver = Waiver.objects.create(
+            proposal=proposal, rule=rule, element=element, path=path, reason=reason,
+            expires_at=expires_at, author=actor.username, author_id=actor.id,
+        )  # fmt: skip
+        proposal_event(proposal, "waiver_requested", actor, waiver=waiver.as_dict())
+    return waiver
+
+
+def waiver_approve(*, waiver: Waiver, actor: Principal) -> Waiver:
+    """Approve a waiver: a holder of ``proposals:approve`` who did not ask for it."""
+    _must_be_open(waiver.proposal)
+    if not actor.has_scope(APPROVE):
+        raise ReviewRefused(f"Approving a waiver needs the scope {APPROVE!r}.")
+    if actor.id == waiver.author_id:
+        raise ReviewRefused("Whoever asked for a waiver cannot approve it: another approver does.")
+    with transaction.atomic():
+        waiver.approved_by, waiver.approved_by_id = actor.username, actor.id
+        waiver.approved_at = timezone.now()
+        waiver.save(update_fields=["approved_by", "approved_by_id", "approved_at"])
+        proposal_event(waiver.proposal, "waiver_approved", actor, waiver=waiver.as_dict())
+    return waiver

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from branches.exceptions import TooManyCommits
 from branches.models import BranchPolicy, CompatibilityOverride, Proposal, Release, Review
+from ontology.catalog import catalog_for
+from ontology.references import json_path, references
 from ontology.storage import get_store
 from ontology.storage.base import Ref
 from ontology.storage.exceptions import RefNotFound
@@ -167,3 +169,49 @@ def valid_approvals(proposal: Proposal, head: str, *, target_head: str) -> list[
         return []
     authors = merged_authors(head=head, target_head=target_head)
     return [r for r in approvals if r.reviewer not in authors]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """An element that names one the proposal changes (at ``path``, on the target)."""
+
+    element: str  # kind/apiName
+    path: str
+    refers_to: str  # kind/apiName, as the target knows it
+    change: str  # "changed" | "removed" | "renamed"
+
+
+def proposal_impact(proposal: Proposal) -> list[Impact]:
+    """Every element that refers to what merging the proposal changes: link types, interfaces,
+    action rules and parameters, users of shared properties and value types (a pure read)."""
+    store = get_store()
+    target, source = store.resolve(proposal.target), store.resolve(proposal.source)
+    base = store.merge_base(target, source)
+    if base is None:
+        return []
+    ids = sorted(store.changed_ids(base, source))
+    before = catalog_for(store, base).fetch(ids)
+    after = catalog_for(store, source).fetch(ids)
+    changed = {}
+    for doc_id, old in before.items():
+        new = after.get(doc_id)
+        how = (
+            "removed"
+            if new is None
+            else "renamed"
+            if new["apiName"] != old["apiName"]
+            else "changed"
+        )
+        changed[(old["kind"], old["apiName"])] = how
+    on_target = catalog_for(store, target, branch=proposal.target)
+    found = []
+    for (kind, name), referrers in on_target.referring_to_many(changed).items():
+        for document in referrers:
+            if (document["kind"], document["apiName"]) == (kind, name):
+                continue  # an element naming itself (a replacedBy)
+            for ref in references(document):
+                if ref.name == name and kind in ref.kinds:
+                    found.append(Impact(f"{document['kind']}/{document['apiName']}",
+                                        json_path(ref.path), f"{kind}/{name}",
+                                        changed[(kind, name)]))  # fmt: skip
+    return sorted(found, key=lambda i: (i.refers_to, i.element, i.path))

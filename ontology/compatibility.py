@@ -86,6 +86,7 @@ class Finding:
     mode: str
     breaks: frozenset[Direction]
     blocking: bool
+    waiver: int | None = None  # the approved waiver that lets it through
 
 
 @dataclass
@@ -131,7 +132,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "apiName": change.api_name, "path": change.path, "member": change.member,
         "before": change.before, "after": change.after, "impact": change.impact,
         "breaks": sorted(finding.breaks), "mode": finding.mode, "against": finding.against,
-        "blocking": finding.blocking, "hint": change.hint,
+        "blocking": finding.blocking, "waiver": finding.waiver, "hint": change.hint,
     }  # fmt: skip
 
 

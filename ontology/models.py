@@ -1,5 +1,6 @@
 """The ORM tables of the ontology app: the embedded SQL store and the persisted index."""
 
+from ontology.evolution.models import AppliedMigration
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.storage.sql.models import (
     StoreChange,
@@ -10,6 +11,7 @@ from ontology.storage.sql.models import (
 )
 
 __all__ = [
+    "AppliedMigration",
     "IndexCount",
     "IndexEntry",
     "IndexFacet",

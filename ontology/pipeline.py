@@ -52,7 +52,7 @@ MAX_ATTEMPTS = 8
 #: The ways into the store; the branch policy decides which a branch admits (see
 #: ``branches.models.BranchPolicy.allows``).
 Door = Literal[
-    "edit", "import", "merge", "rebase", "revert", "reset", "proposal",
+    "edit", "import", "migrate", "merge", "rebase", "revert", "reset", "proposal",
     "branch-create", "branch-delete", "tag-create",
 ]  # fmt: skip
 Changes = dict[str, Document | None]  # document id -> new document, or None to delete
@@ -124,7 +124,9 @@ def write(
                 progress.stage(f"checking {len(planned.changes)} change(s)")
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
-                _gate()(branch=branch, before=before, after=after, changes=planned.changes)
+                _gate()(
+                    branch=branch, before=before, after=after, changes=planned.changes, plan=plan
+                )
                 written = Written(
                     branch, None, head, before, after, planned.changes, planned, dry_run
                 )

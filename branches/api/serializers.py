@@ -14,6 +14,7 @@ from branches.models import (
     ProposalEvent,
     Review,
     ValidationRun,
+    Waiver,
 )
 from branches.services import MergeOutcome
 from oms_project.pagination import PageQuerySerializer, page_serializer
@@ -382,3 +383,41 @@ class ValidationRunListQuerySerializer(PageQuerySerializer):
 ValidationRunPageSerializer = page_serializer(
     "ValidationRunPage", ValidationRunSerializer(many=True)
 )
+
+
+# -- waivers ----------------------------------------------------------------------------------
+
+
+class WaiverCreateSerializer(StrictSerializer):
+    """``POST /proposals/{id}/waivers/``: leave to merge one blocking finding."""
+
+    rule = StrictCharField(max_length=20, help_text="The finding's rule, e.g. OMS-C028.")
+    element = StrictCharField(max_length=200, help_text="The finding's kind/apiName.")
+    path = StrictCharField(max_length=500, help_text="The finding's path inside the element.")
+    reason = StrictCharField(max_length=5000)
+    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
+
+
+class WaiverSerializer(serializers.ModelSerializer):
+    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
+    approvedBy = serializers.CharField(source="approved_by")  # noqa: N815
+    approvedAt = serializers.DateTimeField(source="approved_at", allow_null=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+
+    class Meta:
+        model = Waiver
+        fields = ["id", "rule", "element", "path", "reason", "expiresAt", "author",
+                  "approvedBy", "approvedAt", "createdAt"]  # fmt: skip
+
+
+WaiverPageSerializer = page_serializer("WaiverPage", WaiverSerializer(many=True))
+
+
+class ImpactSerializer(serializers.Serializer):
+    element = serializers.CharField(help_text="kind/apiName of the element that refers.")
+    path = serializers.CharField(help_text="Where it names the changed element.")
+    refersTo = serializers.CharField(source="refers_to")  # noqa: N815
+    change = serializers.ChoiceField(["changed", "removed", "renamed"])
+
+
+ImpactPageSerializer = page_serializer("ImpactPage", ImpactSerializer(many=True))

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from branches import compatibility, proposals, releases, selectors, services, validation_runs
 from branches.api import serializers as s
-from branches.models import Proposal, Release, ValidationRun
+from branches.models import Proposal, Release, ValidationRun, Waiver
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.api import ApiViewSet
 from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_of_sorted
@@ -196,6 +196,14 @@ class BranchViewSet(ApiViewSet):
         summary="Change a proposal's title or description", parameters=[PROPOSAL]
     ),
     reviews=extend_schema(parameters=[PROPOSAL]),
+    waivers=extend_schema(parameters=[PROPOSAL]),
+    approve_waiver=extend_schema(parameters=[PROPOSAL]),
+    impact=extend_schema(
+        parameters=[PROPOSAL],
+        operation_id="get_proposal_impact",
+        summary="Every element that refers to what the proposal changes",
+        responses={200: s.ImpactPageSerializer, **problems(401, 403, 404)},
+    ),
     diff=extend_schema(parameters=[PROPOSAL]),
     merge=extend_schema(parameters=[PROPOSAL]),
     close=extend_schema(summary="Close a proposal without merging", parameters=[PROPOSAL]),
@@ -209,6 +217,7 @@ class ProposalViewSet(ApiViewSet):
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "partial_update": WRITE,
         "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE, "diff": READ,
+        "waivers": READ, "approve_waiver": READ, "impact": READ,
     }  # fmt: skip
 
     @extend_schema(
@@ -270,6 +279,50 @@ class ProposalViewSet(ApiViewSet):
         data = self.body(s.ReviewCreateSerializer)
         review = proposals.proposal_review(proposal=proposal, actor=self.actor, **data)
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[PageQuerySerializer],
+        operation_id="list_waivers",
+        summary="A proposal's waivers, newest first",
+        responses={200: s.WaiverPageSerializer, **problems(400, 401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"], request=s.WaiverCreateSerializer, operation_id="request_waiver",
+        summary="Ask to let one blocking compatibility finding through (another approver agrees)",
+        responses={201: s.WaiverSerializer, **problems(400, 401, 403, 404, 409)},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"])
+    def waivers(self, request: Request, pk: str) -> Response:
+        proposal = _proposal(pk)
+        if request.method == "GET":
+            page = page_of_queryset(
+                proposal.waivers.all(), key="id", **self.query(PageQuerySerializer)
+            )
+            found = s.WaiverSerializer(page.results, many=True).data
+            return Response(envelope(found, next=page.next, count=page.count))
+        if not self.actor.has_scope(WRITE):
+            raise PermissionDenied(f"Asking for a waiver needs the scope {WRITE!r}.")
+        data = self.body(s.WaiverCreateSerializer)
+        waiver = proposals.waiver_request(proposal=proposal, actor=self.actor, **data)
+        return Response(s.WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Approve a waiver (proposals:approve, not its author)", request=None,
+        operation_id="approve_waiver",
+        parameters=[OpenApiParameter("waiver", int, OpenApiParameter.PATH)],
+        responses={200: s.WaiverSerializer, **problems(401, 403, 404, 409)},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path=r"waivers/(?P<waiver>[0-9]{1,18})/approve")
+    def approve_waiver(self, request: Request, pk: str, waiver: str) -> Response:
+        found = get_object_or_404(Waiver, pk=waiver, proposal_id=_proposal(pk).pk)
+        approved = proposals.waiver_approve(waiver=found, actor=self.actor)
+        return Response(s.WaiverSerializer(approved).data)
+
+    @action(detail=True, methods=["get"])
+    def impact(self, request: Request, pk: str) -> Response:
+        found = s.ImpactSerializer(selectors.proposal_impact(_proposal(pk)), many=True).data
+        return Response(envelope(found, next=None, count=len(found)))
 
     @extend_schema(
         summary="What merging the proposal would bring (semantic diff from the merge base)",

@@ -3,15 +3,20 @@ modes check every release, the most specific mode wins, and a pass is never sile
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from branches import releases
 from branches.exceptions import CompatibilityFailed
-from branches.models import BranchPolicy, CompatibilityOverride
+from branches.models import BranchPolicy, CompatibilityOverride, Waiver
+from history.models import AuditEvent
 from integrations.user_service.principal import SYSTEM
 from ontology.compatibility import BOTH, breaks, check
 from ontology.diff import RULES, Change, Diff
 from ontology.services import Operation, elements_commit
+from ontology.storage import get_store
 from tests.ontology.conftest import client_for, object_type, persona
 
 
@@ -204,3 +209,109 @@ def test_overrides_are_set_and_shown_through_the_branch_policy(dev, admin):
     twice = admin.patch("/api/v1/branches/dev/", {"compatibilityOverrides": overrides * 2},
                         format="json")  # fmt: skip
     assert twice.status_code == 400
+
+
+def slim_proposal(curator, reviewer) -> dict:  # type: ignore[no-untyped-def]
+    """feature removes Customer.name (OMS-C028 under main's BACKWARD), approved, blocked."""
+    body = object_type()
+    body["properties"] = body["properties"][:1]
+    body["titleProperty"] = "id"
+    write(Operation("update", "object-types", "Customer", body=body), branch="feature")
+    opened = {"source": "feature", "target": "main", "title": "Slimmer"}
+    proposal = curator.post("/api/v1/proposals/", opened, format="json").json()
+    reviewer.post(f"/api/v1/proposals/{proposal['id']}/reviews/", {"verdict": "approve"},
+                  format="json")  # fmt: skip
+    return proposal
+
+
+def finding_of(client, proposal) -> dict:  # type: ignore[no-untyped-def]
+    detail = client.get(f"/api/v1/proposals/{proposal['id']}/").json()
+    check = next(c for c in detail["checks"] if c["name"] == "compatibility")
+    return check["data"]["findings"][0] if check["data"] else {"passed": check["passed"]}
+
+
+def test_an_approved_waiver_lets_one_finding_through_and_the_merge_records_it(
+    main_with_customer, curator, reviewer
+):
+    proposal = slim_proposal(curator, reviewer)
+    finding = finding_of(curator, proposal)
+    asked = {"rule": finding["rule"], "element": f"{finding['kind']}/{finding['apiName']}",
+             "path": finding["path"], "reason": "Nobody reads names yet",
+             "expiresAt": "2999-01-01T00:00:00Z"}  # fmt: skip
+    url = f"/api/v1/proposals/{proposal['id']}/waivers/"
+    waiver = curator.post(url, asked, format="json")
+    assert waiver.status_code == 201, waiver.json()
+    approve = f"{url}{waiver.json()['id']}/approve/"
+    own = client_for("editor").post(approve)  # the author (persona u-editor) asked for it
+    assert own.status_code == 403 and own.json()["code"] == "review_refused"
+    assert (
+        curator.post(f"/api/v1/proposals/{proposal['id']}/merge/", {}, format="json").status_code
+        == 409
+    )
+
+    assert reviewer.post(approve).json()["approvedBy"] == "reviewer"
+    merged = curator.post(f"/api/v1/proposals/{proposal['id']}/merge/", {}, format="json")
+    assert merged.status_code == 201, merged.json()
+    message = get_store().log("main", limit=1).commits[0].message
+    assert "Waived OMS-C028 object-types/Customer" in message and "approved by reviewer" in message
+    event = AuditEvent.objects.filter(type="oms.proposal.merged").get()
+    assert event.data["waivers"][0]["approvedBy"] == "reviewer"
+
+
+def test_a_waiver_expired_or_not_approved_counts_for_nothing(main_with_customer, curator, reviewer):
+    proposal = slim_proposal(curator, reviewer)
+    finding = finding_of(curator, proposal)
+    waiver = Waiver.objects.create(
+        proposal_id=proposal["id"], rule=finding["rule"], path=finding["path"],
+        element=f"{finding['kind']}/{finding['apiName']}", reason="r", author="editor",
+        author_id="u-editor", expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    assert finding_of(curator, proposal)["blocking"] is True  # not approved
+    Waiver.objects.filter(pk=waiver.pk).update(
+        approved_by="reviewer", approved_at=timezone.now(),
+        expires_at=timezone.now() - timedelta(seconds=1),
+    )  # fmt: skip
+    assert finding_of(curator, proposal)["blocking"] is True  # expired
+    past = {"rule": "OMS-C028", "element": "object-types/Customer", "path": "$", "reason": "r",
+            "expiresAt": "2000-01-01T00:00:00Z"}  # fmt: skip
+    refused = curator.post(f"/api/v1/proposals/{proposal['id']}/waivers/", past, format="json")
+    assert refused.status_code == 400
+
+
+def test_a_proposal_lists_every_element_that_refers_to_what_it_changes(main_with_customer, curator):
+    from tests.ontology.conftest import link_type, order_type
+
+    write(Operation("create", "object-types", body=order_type()),
+          Operation("create", "link-types", body=link_type()), branch="main")  # fmt: skip
+    get_store().delete_branch("feature")
+    get_store().create_branch("feature", start="main")
+    renamed = {**object_type(), "apiName": "Client"}
+    write(Operation("update", "object-types", "Customer", body=renamed), branch="feature")
+    opened = {"source": "feature", "target": "main", "title": "Clients"}
+    proposal = curator.post("/api/v1/proposals/", opened, format="json").json()
+    impact = curator.get(f"/api/v1/proposals/{proposal['id']}/impact/").json()
+    assert impact["count"] == 1
+    assert impact["results"] == [{
+        "element": "link-types/customerOrders", "path": "$.source.objectType",
+        "refersTo": "object-types/Customer", "change": "renamed",
+    }]  # fmt: skip
+
+
+def test_the_admin_proposal_page_shows_findings_waivers_and_impact(
+    main_with_customer, curator, reviewer, client
+):
+    from django.contrib.auth.models import Group, User
+
+    proposal = slim_proposal(curator, reviewer)
+    finding = finding_of(curator, proposal)
+    Waiver.objects.create(
+        proposal_id=proposal["id"], rule=finding["rule"], path=finding["path"],
+        element="object-types/Customer", reason="Names are unused", author="editor",
+        author_id="u-editor", expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    admin_user = User.objects.create_user("curator-admin")
+    admin_user.groups.add(Group.objects.get_or_create(name="admin")[0])
+    client.force_login(admin_user)
+    page = client.get(f"/admin/branches/proposals/{proposal['id']}/").content.decode()
+    assert 'id="findings"' in page and "OMS-C028 PropertyRemoved" in page
+    assert 'id="waivers"' in page and "Names are unused" in page and "not approved yet" in page
