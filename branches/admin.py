@@ -17,7 +17,15 @@ from django.utils.html import format_html
 
 from branches import proposals, services
 from branches.admin_pages import branches_page, proposal_new, proposal_page, releases_page
-from branches.models import BranchPolicy, Proposal, ProposalEvent, Release, Review
+from branches.models import (
+    BranchPolicy,
+    CompatibilityOverride,
+    Proposal,
+    ProposalEvent,
+    Release,
+    Review,
+    ValidationRun,
+)
 from integrations.user_service.principal import BRANCH_ADMIN, WRITE, Principal
 from oms_project.admin_site import Page, ScopedAdmin, ScopedInline, allowed, curator
 
@@ -144,3 +152,37 @@ admin.site.register_page(Page("branches/releases/", releases_page, "branches-rel
 PROPOSE = ("Branches and proposals", "Open a proposal")
 admin.site.register_page(Page("branches/proposals/new/", proposal_new,  # type: ignore[attr-defined]
                               "branches-proposal-new", menu=PROPOSE, scope=WRITE))  # fmt: skip
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Rows the admin shows and never edits (they change through the API or by running)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(CompatibilityOverride)
+class CompatibilityOverrideAdmin(ReadOnlyAdmin):
+    """Set through ``PATCH /branches/{name}/`` (``compatibilityOverrides``), one event each."""
+
+    list_display = ["branch", "scope", "name", "mode", "updated_by"]
+    list_filter = ["scope", "mode", "branch"]
+
+
+@admin.register(ValidationRun)
+class ValidationRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "branch", "short_commit", "trigger", "passed", "errors", "warnings",
+                    "changed", "finished_at"]  # fmt: skip
+    list_filter = ["passed", "changed", "trigger", "branch"]
+    readonly_fields = ["branch", "commit", "trigger", "actor", "passed", "errors", "warnings",
+                       "changed", "findings", "checked", "started_at", "finished_at"]  # fmt: skip
+
+    @admin.display(description="commit")
+    def short_commit(self, run: ValidationRun) -> str:
+        return run.commit[:12]

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from branches.exceptions import CompatibilityFailed
 from branches.models import BranchPolicy, CompatibilityOverride, Release, Waiver
+from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.catalog import Catalog, catalog_for
 from ontology.compatibility import Report, check, strictest, transitive
 from ontology.diff import Change, Diff, semantic_diff
 from ontology.exceptions import NoMergeBase
 from ontology.pipeline import Changes
+from ontology.services import ElementEdits, Operation
 from ontology.storage import get_store
 
 
@@ -77,6 +80,23 @@ def refs_report(*, base: str, head: str, mode: str = "direct", branch: str = "")
     ids = sorted(store.changed_ids(start, end))
     before, after = catalog_for(store, start), catalog_for(store, end)
     return compatibility_report(branch=branch or base, before=before, after=after, ids=ids)
+
+
+def batch_report(*, branch: str, operations: list[Operation], actor: Principal) -> dict[str, Any]:
+    """The gate's report for a batch not yet committed: planned on the branch head as a dry
+    run (every other step of the pipeline checked too), nothing written."""
+    try:
+        written = pipeline.write(
+            branch=branch, plan=ElementEdits(operations), actor=actor,
+            message="compatibility check", dry_run=True,
+        )  # fmt: skip
+    except CompatibilityFailed as exc:
+        return {"passed": False, "findings": exc.extra["findings"],
+                "coverage": exc.extra["coverage"]}  # fmt: skip
+    report = compatibility_report(
+        branch=branch, before=written.before, after=written.after, ids=list(written.changes)
+    )
+    return report.as_dict()
 
 
 def _releases(head: Catalog) -> list[tuple[str, Catalog]]:

@@ -19,7 +19,7 @@ from branches.models import (
 from branches.services import MergeOutcome
 from oms_project.pagination import PageQuerySerializer, page_serializer
 from oms_project.serializers import StrictCharField, StrictSerializer
-from ontology.api.serializers import CommitSerializer
+from ontology.api.serializers import ChangeSerializer, CommitSerializer
 from ontology.diff import MODES
 from ontology.storage.base import REF_NAME_MAX
 
@@ -301,8 +301,17 @@ TagPageSerializer = page_serializer("TagPage", TagSerializer(many=True))
 
 
 class CompatibilityCheckSerializer(StrictSerializer):
-    base = StrictCharField(max_length=200, help_text="Branch, tag or commit: the old side.")
-    head = StrictCharField(max_length=200, help_text="Branch, tag or commit: the new side.")
+    """Two refs (``base``, ``head``), or a batch not yet committed (``branch``, ``changes``)."""
+
+    base = StrictCharField(
+        max_length=200, required=False, help_text="Branch, tag or commit: the old side."
+    )
+    head = StrictCharField(
+        max_length=200, required=False, help_text="Branch, tag or commit: the new side."
+    )
+    changes = ChangeSerializer(
+        many=True, required=False, help_text="A batch (as POST commits/ takes it) on branch."
+    )
     mode = serializers.ChoiceField(
         MODES, default="merge-base",
         help_text="merge-base: what merging head into base would bring.",
@@ -311,6 +320,18 @@ class CompatibilityCheckSerializer(StrictSerializer):
         max_length=REF_NAME_MAX, required=False,
         help_text="Whose modes apply (default: base, the branch the change would reach).",
     )  # fmt: skip
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        refs, batch = {"base", "head"} & set(attrs), "changes" in attrs
+        if batch and (refs or not attrs.get("branch")):
+            raise serializers.ValidationError(
+                {"changes": ["A batch goes with branch, without base and head."]}
+            )
+        if not batch and refs != {"base", "head"}:
+            raise serializers.ValidationError(
+                {"head": ["Give base and head (or branch and changes)."]}
+            )
+        return attrs
 
 
 class CompatibilityFindingSerializer(serializers.Serializer):

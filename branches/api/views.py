@@ -18,6 +18,7 @@ from oms_project.api import ApiViewSet
 from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_of_sorted
 from oms_project.schema import problems
 from ontology.api.diff import DiffSerializer
+from ontology.api.serializers import batch_operations
 from ontology.diff import diff_refs
 from ontology.storage import get_store
 from ontology.storage.base import REF_URL_PATTERN
@@ -444,6 +445,11 @@ class CompatibilityViewSet(ApiViewSet):
 
     def create(self, request: Request) -> Response:
         data = self.body(s.CompatibilityCheckSerializer)
+        if "changes" in data:
+            operations = batch_operations(data["changes"])
+            return Response(compatibility.batch_report(
+                branch=data["branch"], operations=operations, actor=self.actor
+            ))  # fmt: skip
         report = compatibility.refs_report(
             base=data["base"], head=data["head"], mode=data["mode"], branch=data.get("branch", "")
         )

@@ -12,6 +12,7 @@ from oms_project.serializers import StrictSerializer
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.serializers import STATUSES
+from ontology.services import Operation
 
 
 class ReadQuerySerializer(serializers.Serializer):
@@ -59,6 +60,21 @@ class ChangeSerializer(StrictSerializer):
         if attrs["op"] != "delete" and "document" not in attrs:
             raise serializers.ValidationError({"document": ["create and update carry a document."]})
         return attrs
+
+
+def batch_operations(changes: list[dict[str, Any]]) -> list[Operation]:
+    """The element operations of validated batch ``changes`` (error paths point into them)."""
+    return [
+        Operation(
+            op=change["op"],
+            kind=change["kind"],
+            api_name=change.get("apiName", ""),
+            body=change.get("document"),
+            if_match=change.get("ifMatch"),
+            path=f"$.changes[{index}].document",
+        )  # fmt: skip
+        for index, change in enumerate(changes)
+    ]
 
 
 class BatchCommitSerializer(StrictSerializer):

@@ -23,6 +23,7 @@ from ontology.api.serializers import (
     LogPageSerializer,
     LogQuerySerializer,
     ReadQuerySerializer,
+    batch_operations,
     list_query_serializer,
 )
 from ontology.index.projection import FILTERS
@@ -284,17 +285,7 @@ class CommitViewSet(ApiViewSet):
     )  # fmt: skip
     def create(self, request: Request, branch: str) -> Response:
         data = self.body(BatchCommitSerializer)
-        operations = [
-            Operation(
-                op=change["op"],
-                kind=change["kind"],
-                api_name=change.get("apiName", ""),
-                body=change.get("document"),
-                if_match=change.get("ifMatch"),
-                path=f"$.changes[{index}].document",
-            )  # fmt: skip
-            for index, change in enumerate(data["changes"])
-        ]
+        operations = batch_operations(data["changes"])
         result = services.elements_commit(
             branch=branch, operations=operations, actor=self.actor,
             message=data["message"], expected_head=data.get("expectedHead"),

@@ -315,3 +315,26 @@ def test_the_admin_proposal_page_shows_findings_waivers_and_impact(
     page = client.get(f"/admin/branches/proposals/{proposal['id']}/").content.decode()
     assert 'id="findings"' in page and "OMS-C028 PropertyRemoved" in page
     assert 'id="waivers"' in page and "Names are unused" in page and "not approved yet" in page
+
+
+def test_a_batch_not_yet_committed_gets_the_gates_report_and_writes_nothing(dev):
+    write(Operation("create", "object-types", body=customer()))
+    set_mode("dev", "BACKWARD")
+    editor = client_for("editor")
+    before = get_store().get_branch("dev").head
+
+    def check_batch(document: dict) -> dict:
+        change = {"op": "update", "kind": "object-types", "apiName": "Customer",
+                  "document": document}  # fmt: skip
+        answer = editor.post("/api/v1/compatibility/check/",
+                             {"branch": "dev", "changes": [change]}, format="json")  # fmt: skip
+        assert answer.status_code == 200, answer.json()
+        return answer.json()
+
+    refused = check_batch(removed(customer()))
+    assert refused["passed"] is False and refused["findings"][0]["rule"] == "OMS-C028"
+    allowed = check_batch(widened(customer()))
+    assert allowed["passed"] is True and allowed["coverage"]["changesExamined"] == 1
+    assert get_store().get_branch("dev").head == before
+    mixed = {"branch": "dev", "base": "main", "head": "dev", "changes": []}
+    assert editor.post("/api/v1/compatibility/check/", mixed, format="json").status_code == 400

@@ -156,3 +156,17 @@ def test_beat_installs_missing_schedules_and_keeps_those_edited_in_the_admin(db,
     client.force_login(User.objects.create_superuser("curator", "c@example.com", "pw"))
     page = client.get("/admin/django_celery_beat/periodictask/")
     assert page.status_code == 200 and b"validate-branches" in page.content
+
+
+def test_validation_runs_are_listed_read_only_in_the_admin(deprecated_customer, client):
+    from django.contrib.auth.models import Group, User
+
+    run = branch_validate(branch="dev", trigger="api", actor=SYSTEM)
+    curator = User.objects.create_user("curator-admin")
+    curator.groups.add(Group.objects.get_or_create(name="admin")[0])
+    client.force_login(curator)
+    listed = client.get("/admin/branches/validationrun/?passed__exact=0")
+    assert listed.status_code == 200 and run.commit[:12].encode() in listed.content
+    page = client.get(f"/admin/branches/validationrun/{run.pk}/change/")
+    assert page.status_code == 200 and b"deprecation_overdue" in page.content
+    assert b'name="_save"' not in page.content  # read-only
