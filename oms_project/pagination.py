@@ -38,6 +38,11 @@ class PageQuerySerializer(serializers.Serializer):
     )  # fmt: skip
 
 
+def filters_of(params: dict[str, Any]) -> dict[str, Any]:
+    """A list query without its page (``cursor``, ``limit``) and without unset filters."""
+    return {k: v for k, v in params.items() if k not in ("cursor", "limit") and v is not None}
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a collection."""

@@ -15,7 +15,7 @@ from branches.api import serializers as s
 from branches.models import Proposal, Release, ValidationRun, Waiver
 from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
 from oms_project.api import ApiViewSet
-from oms_project.pagination import PageQuerySerializer, envelope, page_of_queryset, page_of_sorted
+from oms_project.pagination import PageQuerySerializer, envelope, filters_of, page_of_sorted
 from oms_project.schema import problems
 from ontology.api.diff import DiffSerializer
 from ontology.api.serializers import batch_operations
@@ -226,13 +226,8 @@ class ProposalViewSet(ApiViewSet):
         responses={200: s.ProposalPageSerializer, **problems(400, 401, 403)},
     )
     def list(self, request: Request) -> Response:
-        filters = self.query(s.ProposalListQuerySerializer)
-        cursor, limit = filters.pop("cursor", None), filters.pop("limit")
-        page = page_of_queryset(
-            Proposal.objects.filter(**filters), key="id", cursor=cursor, limit=limit
-        )
-        found = s.ProposalSerializer(page.results, many=True).data
-        return Response(envelope(found, next=page.next, count=page.count))
+        filters = filters_of(self.query(s.ProposalListQuerySerializer))
+        return self.paged(Proposal.objects.filter(**filters), s.ProposalSerializer)
 
     @extend_schema(
         request=s.ProposalCreateSerializer,
@@ -272,11 +267,7 @@ class ProposalViewSet(ApiViewSet):
     def reviews(self, request: Request, pk: str) -> Response:
         proposal = _proposal(pk)
         if request.method == "GET":
-            page = page_of_queryset(
-                proposal.reviews.all(), key="id", **self.query(PageQuerySerializer)
-            )
-            found = s.ReviewSerializer(page.results, many=True).data
-            return Response(envelope(found, next=page.next, count=page.count))
+            return self.paged(proposal.reviews.all(), s.ReviewSerializer)
         data = self.body(s.ReviewCreateSerializer)
         review = proposals.proposal_review(proposal=proposal, actor=self.actor, **data)
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
@@ -297,11 +288,7 @@ class ProposalViewSet(ApiViewSet):
     def waivers(self, request: Request, pk: str) -> Response:
         proposal = _proposal(pk)
         if request.method == "GET":
-            page = page_of_queryset(
-                proposal.waivers.all(), key="id", **self.query(PageQuerySerializer)
-            )
-            found = s.WaiverSerializer(page.results, many=True).data
-            return Response(envelope(found, next=page.next, count=page.count))
+            return self.paged(proposal.waivers.all(), s.WaiverSerializer)
         if not self.actor.has_scope(WRITE):
             raise PermissionDenied(f"Asking for a waiver needs the scope {WRITE!r}.")
         data = self.body(s.WaiverCreateSerializer)
@@ -476,12 +463,8 @@ class ValidationRunViewSet(ApiViewSet):
     required_scopes = {"list": READ, "retrieve": READ}
 
     def list(self, request: Request) -> Response:
-        filters = self.query(s.ValidationRunListQuerySerializer)
-        cursor, limit = filters.pop("cursor", None), filters.pop("limit")
-        runs = ValidationRun.objects.filter(**{k: v for k, v in filters.items() if v is not None})
-        page = page_of_queryset(runs, key="id", cursor=cursor, limit=limit)
-        found = s.ValidationRunSerializer(page.results, many=True).data
-        return Response(envelope(found, next=page.next, count=page.count))
+        filters = filters_of(self.query(s.ValidationRunListQuerySerializer))
+        return self.paged(ValidationRun.objects.filter(**filters), s.ValidationRunSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(s.ValidationRunSerializer(get_object_or_404(ValidationRun, pk=pk)).data)

@@ -163,15 +163,7 @@ def test_a_report_lists_what_no_rule_examined_so_a_pass_is_never_silent():
 
 
 def test_a_proposal_shows_the_gate_and_cannot_merge_past_it(main_with_customer, curator, reviewer):
-    # main is BACKWARD (migration 0004); the feature removes a property clients use.
-    body = object_type()
-    body["properties"] = body["properties"][:1]
-    body["titleProperty"] = "id"
-    write(Operation("update", "object-types", "Customer", body=body), branch="feature")
-    opened = {"source": "feature", "target": "main", "title": "Slimmer"}
-    proposal = curator.post("/api/v1/proposals/", opened, format="json").json()
-    reviewer.post(f"/api/v1/proposals/{proposal['id']}/reviews/", {"verdict": "approve"},
-                  format="json")  # fmt: skip
+    proposal = slim_proposal(curator, reviewer)  # main is BACKWARD (migration 0004)
     checks = {
         c["name"]: c for c in curator.get(f"/api/v1/proposals/{proposal['id']}/").json()["checks"]
     }
@@ -185,12 +177,9 @@ def test_a_proposal_shows_the_gate_and_cannot_merge_past_it(main_with_customer, 
     assert report["passed"] is False and report["findings"][0]["rule"] == "OMS-C028"
 
 
-def test_a_shadow_rule_reports_without_blocking(main_with_customer, curator, settings):
+def test_a_shadow_rule_reports_without_blocking(main_with_customer, curator, reviewer, settings):
     settings.OMS_COMPATIBILITY_SHADOW_RULES = ["OMS-C028"]
-    body = object_type()
-    body["properties"] = body["properties"][:1]
-    body["titleProperty"] = "id"
-    write(Operation("update", "object-types", "Customer", body=body), branch="feature")
+    slim_proposal(curator, reviewer)
     report = curator.post("/api/v1/compatibility/check/", {"base": "main", "head": "feature"},
                           format="json").json()  # fmt: skip
     assert report["passed"] is True
