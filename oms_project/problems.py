@@ -8,6 +8,7 @@ and every :class:`~oms_project.exceptions.OMSError` go through :func:`problem_re
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -144,7 +145,7 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> JsonResp
     return problem_response(
         status=exc.status_code,
         code=code,
-        title=str(exc.default_detail).rstrip("."),
+        title=_title(exc),
         detail=detail,
         errors=errors,
         headers=headers,
@@ -186,3 +187,10 @@ def admin_error(request: HttpRequest, *, status: int, title: str, detail: str) -
     except Exception:  # noqa: BLE001 - a broken page must still answer: plain text then
         logger.exception("The admin error page failed to render")
         return HttpResponse(f"{status} {title}", status=status, content_type="text/plain")
+
+
+def _title(exc: drf.APIException) -> str:
+    """The problem's title: the exception's default text, or the status phrase when that text
+    is a template (DRF's 415 says ``Unsupported media type "{media_type}"``)."""
+    title = str(exc.default_detail).rstrip(".")
+    return HTTPStatus(exc.status_code).phrase if "{" in title else title

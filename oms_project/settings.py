@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "oms_project.middleware.RequestIdMiddleware",
+    "oms_project.handler.CharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,13 +215,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OMS_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# How deeply a JSON body may nest arrays and objects (an element needs about 8).
+OMS_MAX_JSON_DEPTH = env_int("OMS_MAX_JSON_DEPTH", 64)
 
 # -- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "oms_project.schema.AutoSchema",
     "EXCEPTION_HANDLER": "oms_project.problems.problem_details_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["oms_project.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The bearer class comes first: its WWW-Authenticate header makes 401s say "Bearer".
         "integrations.user_service.authentication.BearerAuthentication",

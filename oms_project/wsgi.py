@@ -10,16 +10,19 @@ opened here, not by the first request, which would otherwise wait for them
 import logging
 import os
 
+import django
 from django.conf import settings
 from django.core.cache import caches
-from django.core.wsgi import get_wsgi_application
 from django.db import DatabaseError, connection
 from django.urls import get_resolver
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms_project.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # what get_wsgi_application does, with our handler:
+from oms_project.handler import CharsetCheckingHandler  # noqa: E402 - after setup
+
+application = CharsetCheckingHandler()
 get_resolver().url_patterns  # noqa: B018 - imports every view module now
 logger = logging.getLogger("oms")
 for alias in settings.CACHES:

@@ -12,19 +12,15 @@ from typing import IO, Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import (  # type: ignore[attr-defined]  # stubs 3.18.1 lack get_encoding
-    BaseParser,
-    JSONParser,
-    get_encoding,
-)
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.user_service.principal import READ, WRITE
 from oms_project.api import ApiViewSet
+from oms_project.parsers import JSONParser, body_text
 from oms_project.schema import problems
 from ontology import bundles, selectors, turtle
 from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message
@@ -46,11 +42,7 @@ class TurtleParser(BaseParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> str:
-        encoding = get_encoding(parser_context or {})
-        try:
-            return stream.read().decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"The Turtle body is not {encoding}: {exc}") from None
+        return body_text(stream, parser_context)
 
 
 class TurtleRenderer(BaseRenderer):

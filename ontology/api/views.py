@@ -8,6 +8,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -54,7 +55,13 @@ def etag(value: str) -> str:
 
 
 def commit_message(request: Request, default: str) -> str:
-    return request.META.get("HTTP_X_COMMIT_MESSAGE", "").strip()[:5000] or default
+    """``X-Commit-Message`` as the UTF-8 it is sent in (WSGI hands headers over as latin-1)."""
+    raw = request.META.get("HTTP_X_COMMIT_MESSAGE", "")
+    try:
+        text = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise ParseError("X-Commit-Message is not UTF-8.") from None
+    return text.strip()[:5000] or default
 
 
 def written(result: CommitResult, element: dict[str, Any], created: bool = False) -> Response:
