@@ -24,6 +24,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 
 from integrations.user_service.principal import READ, Principal, principal_from_user
+from oms_project.middleware import client_address
+from oms_project.throttles import login_wait
 
 
 def curator(request: HttpRequest) -> Principal | None:
@@ -52,6 +54,16 @@ class CuratorLoginForm(AdminAuthenticationForm):
         if settings.USER_SERVICE_URL:
             self.fields["password"].label = "User Service token"
             self.fields["password"].widget = forms.PasswordInput(attrs={"autocomplete": "off"})
+
+    def clean(self) -> dict[str, Any]:
+        """The token endpoint's limits first: a refused attempt checks no password."""
+        address = client_address(self.request) if self.request is not None else ""
+        wait = login_wait(address, self.data.get("username", ""))
+        if wait is not None:
+            raise forms.ValidationError(
+                f"Too many sign-in attempts: try again in {int(wait)} s.", code="throttled"
+            )
+        return super().clean()
 
     def confirm_login_allowed(self, user: AbstractUser) -> None:
         if not user.is_active:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from oms_project.serve import REQUEST_LINE_LIMIT
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -77,9 +78,16 @@ class AutoSchema(openapi.AutoSchema):
 
 def document_server_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: every operation that takes query parameters may be answered 414
-    by the web server (``REQUEST_LINE_LIMIT``), an answer the views never see."""
+    by the web server (``REQUEST_LINE_LIMIT``), an answer the views never see; every change
+    may be answered 429 by the write limit (``OMS_THROTTLE_WRITES``)."""
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):
+                operation["responses"].setdefault("429", {
+                    "description": "Too many changes by this principal (OMS_THROTTLE_WRITES); "
+                    "Retry-After says when to try again.",
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
+                })  # fmt: skip
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 operation["responses"].setdefault("414", {
                     "description": f"The request line is longer than {REQUEST_LINE_LIMIT} "

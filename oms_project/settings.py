@@ -217,6 +217,13 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OMS_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # How deeply a JSON body may nest arrays and objects (an element needs about 8).
 OMS_MAX_JSON_DEPTH = env_int("OMS_MAX_JSON_DEPTH", 64)
+# Rate limits on the shared cache (oms_project/throttles.py): N/second|minute|hour|day;
+# an empty value turns one off.
+OMS_THROTTLE_RATES = {
+    "writes": env_str("OMS_THROTTLE_WRITES", "3000/minute"),
+    "login-address": env_str("OMS_THROTTLE_LOGIN_ADDRESS", "30/minute"),
+    "login-username": env_str("OMS_THROTTLE_LOGIN_USERNAME", "10/minute"),
+}
 
 # -- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -231,6 +238,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.user_service.permissions.HasScope"],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["oms_project.throttles.WriteThrottle"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

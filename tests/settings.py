@@ -41,3 +41,7 @@ if CI or redis_available(REDIS_TEST_URL):
 # Passwords hashed fast; logs quiet unless asked for.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = os.environ.get("OMS_LOG_LEVEL", "WARNING")  # noqa: F405
+
+# Rate limits off: the suite signs in and writes far faster than any person. The tests of
+# the limits turn them on (tests/identity/test_throttling.py).
+OMS_THROTTLE_RATES = dict.fromkeys(OMS_THROTTLE_RATES, "")  # noqa: F405

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from integrations.user_service.authentication import remote_mode
 from integrations.user_service.permissions import HasScope
 from oms_project.schema import problems
+from oms_project.throttles import LoginAddressThrottle, LoginUsernameThrottle
 
 
 class SortedListField(serializers.ListField):
@@ -77,13 +78,16 @@ TOKEN_PAIR = inline_serializer(
 @extend_schema_view(
     post=extend_schema(
         summary="Obtain a token pair (local mode)", operation_id="login",
-        responses={200: TOKEN_PAIR, **problems(400, 401, 404)},
+        responses={200: TOKEN_PAIR, **problems(400, 401, 404, 429)},
     )
 )  # fmt: skip
 # simplejwt's TokenViewBase leaves permission_classes and authentication_classes
 # unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
 class TokenObtainView(LocalOnly, TokenObtainPairView):  # type: ignore[misc]
-    """Exchange a Django username and password for an access and a refresh token."""
+    """Exchange a Django username and password for an access and a refresh token (rate
+    limited per client address and per username: brute force gets 429)."""
+
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
 
 @extend_schema_view(
@@ -91,11 +95,13 @@ class TokenObtainView(LocalOnly, TokenObtainPairView):  # type: ignore[misc]
         summary="Refresh an access token (local mode)", operation_id="refresh_token",
         responses={
             200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
-            **problems(400, 401, 404),
+            **problems(400, 401, 404, 429),
         },
     )
 )  # fmt: skip
 # simplejwt's TokenViewBase leaves permission_classes and authentication_classes
 # unannotated as ``()``, which mypy reads as ``tuple[()]``: no override can match it.
 class TokenRefreshLocalView(LocalOnly, TokenRefreshView):  # type: ignore[misc]
-    """Exchange a refresh token for a new access token."""
+    """Exchange a refresh token for a new access token (rate limited per client address)."""
+
+    throttle_classes = [LoginAddressThrottle]
