@@ -41,17 +41,54 @@ class StrictSerializer(serializers.Serializer):
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+#: Characters no text of the ontology may hold: control characters (tab, line feed and
+#: carriage return aside), bidi overrides and isolates (they make text read otherwise than it
+#: is stored: "Trojan Source"), and invisible zero-width spaces and joiners of words. The
+#: zero-width (non-)joiners U+200C and U+200D stay: Persian, Indic scripts and emoji need them.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
 
 
 class NoSurrogates(ProhibitSurrogateCharactersValidator):
-    """DRF's check, with one regular expression instead of a Python loop over every
-    character (it was a tenth of the time of validating a large element)."""
+    """DRF's surrogate check (one regular expression instead of a Python loop over every
+    character: it was a tenth of the time of validating a large element), and the
+    characters of :data:`UNSAFE`."""
 
     def __call__(self, value: Any) -> None:
-        found = SURROGATE.search(str(value))
+        text = str(value)
+        found = SURROGATE.search(text)
         if found is not None:
             message = self.message.format(code_point=ord(found.group()))
             raise serializers.ValidationError(message, code=self.code)
+        unsafe = unsafe_character(text)
+        if unsafe is not None:
+            raise serializers.ValidationError(unsafe, code="unsafe_character")
+
+
+def unsafe_character(text: str) -> str | None:
+    """Which :data:`UNSAFE` character ``text`` holds, in words, or None."""
+    found = UNSAFE.search(text)
+    if found is None:
+        return None
+    return f"U+{ord(found.group()):04X} (a control, bidi or zero-width character) is not allowed."
+
+
+#: Lines the service itself writes into commit messages (a merge's waivers, TerminusDB's merge
+#: parent): input that contains one could pass for the service's record.
+SERVICE_LINES = re.compile(r"^\s*(Waived OMS-C\d{3}\b|OMS-[A-Za-z-]+:)", re.MULTILINE)
+
+
+def message_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a commit message, or None."""
+    unsafe = unsafe_character(text)
+    if unsafe is not None:
+        return unsafe
+    forged = SERVICE_LINES.search(text)
+    if forged is not None:
+        return f"A line may not start with {forged.group(1)!r}: the service writes those."
+    return None
 
 
 def fast_surrogate_check(field: serializers.CharField) -> None:
@@ -77,3 +114,14 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+class MessageField(StrictCharField):
+    """A commit message: clean text that cannot pass for a line the service writes."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        problem = message_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem, code="invalid_message")
+        return value

@@ -90,3 +90,32 @@ def test_a_commit_message_header_is_read_as_utf8():
     refused = editor.post("/api/v1/branches/dev/groups/", {"apiName": "Sales"}, format="json",
                           HTTP_X_COMMIT_MESSAGE="\xff\xfe")  # fmt: skip
     assert refused.status_code == 400 and "not UTF-8" in refused.json()["detail"]
+
+
+@pytest.mark.usefixtures("dev")
+def test_display_text_refuses_control_bidi_and_zero_width_characters():
+    editor = client_for("editor")
+    url = "/api/v1/branches/dev/object-types/"
+    for bad, where in (("Cus\u202etomer", "$.displayName"), ("Bold \x1b[1m", "$.description"),
+                       ("a\u200bb", "$.description"), ("x\x00", "$.description")):  # fmt: skip
+        member = where.removeprefix("$.")
+        answer = editor.post(url, object_type(**{member: bad}), format="json")
+        assert answer.status_code == 400, (bad, answer.json())
+        errors = {(e["path"], e["code"]) for e in answer.json()["errors"]}
+        assert (where, "unsafe_character") in errors
+    fine = object_type(description="Two lines\n\tindented, ZWJ emoji 👩\u200d💻 and فارسی\u200cها")
+    assert editor.post(url, fine, format="json").status_code == 201
+
+
+@pytest.mark.usefixtures("dev")
+def test_a_commit_message_cannot_pass_for_a_line_the_service_writes():
+    editor = client_for("editor")
+    forged = "Rename\n\nWaived OMS-C028 object-types/Customer $: approved by admin"
+    batch = {"message": forged, "changes": [
+        {"op": "create", "kind": "groups", "document": {"apiName": "Sales"}}]}  # fmt: skip
+    answer = editor.post("/api/v1/branches/dev/commits/", batch, format="json")
+    assert answer.status_code == 400 and answer.json()["errors"][0]["path"] == "$.message"
+    for header in ("x\nOMS-Merge-Parent: abc", "right-to-left \u202e"):
+        answer = editor.post("/api/v1/branches/dev/groups/", {"apiName": "Sales"}, format="json",
+                             HTTP_X_COMMIT_MESSAGE=header)  # fmt: skip
+        assert answer.status_code == 400 and "X-Commit-Message" in answer.json()["detail"]

@@ -18,7 +18,7 @@ from branches.models import (
 )
 from branches.services import MergeOutcome
 from oms_project.pagination import PageQuerySerializer, page_serializer
-from oms_project.serializers import StrictCharField, StrictSerializer
+from oms_project.serializers import MessageField, StrictCharField, StrictSerializer
 from ontology.api.serializers import ChangeSerializer, CommitSerializer
 from ontology.diff import MODES
 from ontology.storage.base import REF_NAME_MAX
@@ -112,7 +112,7 @@ class MergeSerializer(StrictSerializer):
     source = StrictCharField(max_length=200)  # type: ignore[assignment]  # drf-stubs#158
     strategy = serializers.ChoiceField(["merge", "squash"], default="merge")
     resolutions = ResolutionsField()
-    message = StrictCharField(max_length=5000, required=False, default="")
+    message = MessageField(max_length=5000, required=False, default="")
     dryRun = serializers.BooleanField(default=False)  # noqa: N815
 
 
@@ -126,7 +126,7 @@ class RevertSerializer(StrictSerializer):
     commit = StrictCharField(max_length=200, required=False)
     proposal = serializers.IntegerField(required=False, help_text="Revert a merged proposal.")
     resolutions = ResolutionsField()
-    message = StrictCharField(max_length=5000, required=False, default="")
+    message = MessageField(max_length=5000, required=False, default="")
     dryRun = serializers.BooleanField(default=False)  # noqa: N815
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -232,7 +232,7 @@ class ProposalDetailSerializer(ProposalSerializer):
 class ProposalMergeSerializer(StrictSerializer):
     strategy = serializers.ChoiceField(["merge", "squash"], default="merge")
     resolutions = ResolutionsField()
-    message = StrictCharField(max_length=5000, required=False, default="")
+    message = MessageField(max_length=5000, required=False, default="")
     dryRun = serializers.BooleanField(default=False)  # noqa: N815
 
 

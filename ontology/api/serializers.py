@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from oms_project.pagination import PageQuerySerializer, page_serializer
-from oms_project.serializers import StrictSerializer
+from oms_project.serializers import MessageField, StrictSerializer
 from ontology.index.projection import FILTERS
 from ontology.kinds import KINDS
 from ontology.serializers import STATUSES
@@ -80,7 +80,7 @@ def batch_operations(changes: list[dict[str, Any]]) -> list[Operation]:
 class BatchCommitSerializer(StrictSerializer):
     """``POST /branches/{branch}/commits/``: many changes as one atomic commit."""
 
-    message = serializers.CharField(max_length=5000)
+    message = MessageField(max_length=5000)
     expectedHead = serializers.CharField(required=False, max_length=64)  # noqa: N815
     dryRun = serializers.BooleanField(required=False, default=False)  # noqa: N815
     changes = serializers.ListField(child=ChangeSerializer(), min_length=1, max_length=5000)

@@ -16,6 +16,7 @@ from integrations.user_service.principal import READ, WRITE
 from oms_project.api import ApiViewSet
 from oms_project.pagination import cursor_key, encode_cursor, envelope, page_serializer
 from oms_project.schema import problems
+from oms_project.serializers import message_problem
 from ontology import selectors, services
 from ontology.api.serializers import (
     BatchCommitSerializer,
@@ -61,6 +62,9 @@ def commit_message(request: Request, default: str) -> str:
         text = raw.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         raise ParseError("X-Commit-Message is not UTF-8.") from None
+    problem = message_problem(text)
+    if problem:
+        raise ParseError(f"X-Commit-Message: {problem}")
     return text.strip()[:5000] or default
 
 
