@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from branches import compatibility, proposals, releases, selectors, services, validation_runs
 from branches.api import serializers as s
 from branches.models import Proposal, Release, ValidationRun, Waiver
-from integrations.user_service.principal import BRANCH_ADMIN, READ, WRITE
+from integrations.user_service.principal import APPROVE, BRANCH_ADMIN, READ, WRITE
 from oms_project.api import ApiViewSet
 from oms_project.pagination import PageQuerySerializer, envelope, filters_of, page_of_sorted
 from oms_project.schema import problems
@@ -218,7 +218,7 @@ class ProposalViewSet(ApiViewSet):
     required_scopes = {
         "list": READ, "retrieve": READ, "create": WRITE, "partial_update": WRITE,
         "reviews": READ, "merge": WRITE, "close": WRITE, "reopen": WRITE, "diff": READ,
-        "waivers": READ, "approve_waiver": READ, "impact": READ,
+        "waivers": READ, "waivers:POST": WRITE, "approve_waiver": APPROVE, "impact": READ,
     }  # fmt: skip
 
     @extend_schema(
@@ -289,8 +289,6 @@ class ProposalViewSet(ApiViewSet):
         proposal = _proposal(pk)
         if request.method == "GET":
             return self.paged(proposal.waivers.all(), s.WaiverSerializer)
-        if not self.actor.has_scope(WRITE):
-            raise PermissionDenied(f"Asking for a waiver needs the scope {WRITE!r}.")
         data = self.body(s.WaiverCreateSerializer)
         waiver = proposals.waiver_request(proposal=proposal, actor=self.actor, **data)
         return Response(s.WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)

@@ -1,8 +1,9 @@
 """Scope checks: each view declares the scope every action needs.
 
 ``required_scopes`` on a view maps an action (``list``, ``create``, ``destroy``, a custom
-action name) or an HTTP method to a scope; :class:`HasScope` enforces it. The matrix of
-endpoint x role is in docs/permissions.md.
+action name), an action and a method (``waivers:POST``, for an action that reads and
+writes) or an HTTP method to a scope; :class:`HasScope` enforces it. The scope of every
+endpoint is in docs/permissions.md (a test sweeps it for every role).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def required_scope(request: Request, view: APIView) -> str | None:
     """The scope the view needs for this request (None: any authenticated principal)."""
     declared: dict[str, str | None] = getattr(view, "required_scopes", {})
     action = getattr(view, "action", None)
+    if f"{action}:{request.method}" in declared:
+        return declared[f"{action}:{request.method}"]
     if action in declared:
         return declared[action]
     if request.method in declared:
