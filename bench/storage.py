@@ -214,7 +214,7 @@ def setup_django(var_dir: Path) -> None:
             # Not OMS_DEBUG: with DEBUG on, Django records every query, a cost OMS never
             # pays in production. A throwaway key lets the settings load with DEBUG off.
             "OMS_DEBUG": "false",
-            "OMS_SECRET_KEY": secrets.token_urlsafe(32),
+            "OMS_SECRET_KEY": secrets.token_urlsafe(50),
             "OMS_STORE_BACKEND": "sql",
             "OMS_LOG_LEVEL": "WARNING",
         }

@@ -8,3 +8,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations.user_service import schema  # noqa: F401 - registers OpenAPI schemes
+        from integrations.user_service.sessions import connect
+
+        connect()  # a password change ends the user's refresh tokens

@@ -35,6 +35,16 @@ if not SECRET_KEY:
             f"once (it writes {VAR_DIR / 'secret_key'}), or set OMS_DEBUG=true."
         )
     SECRET_KEY = "insecure-development-key-only-for-OMS_DEBUG"
+# The key signs sessions and the local JWTs: the example's, or any short one, would let
+# anyone who read the docs forge both.
+if not DEBUG and (
+    SECRET_KEY in {"change-me", "changeme", "secret", "insecure"}
+    or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):  # fmt: skip
+    raise ImproperlyConfigured(
+        "OMS_SECRET_KEY is too weak: use at least 50 random characters, not the example "
+        "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or run `make migrate`."
+    )
 ALLOWED_HOSTS = env_list("OMS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("OMS_CSRF_TRUSTED_ORIGINS", [])
 
@@ -46,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
@@ -61,6 +72,7 @@ MIDDLEWARE = [
     "oms_project.middleware.RequestIdMiddleware",
     "oms_project.handler.CharsetMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "oms_project.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -304,6 +316,10 @@ OMS_ROLE_SCOPES: dict[str, list[str]] = env_json(
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("OMS_LOCAL_ACCESS_TOKEN_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    # Each refresh answers a new refresh token and blacklists the one it used; a password
+    # change blacklists them all (integrations/user_service/sessions.py).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
 }
@@ -319,6 +335,18 @@ OMS_AUDIT_BACKOFF_BASE = env_float("OMS_AUDIT_BACKOFF_BASE", 1.0)
 OMS_AUDIT_BACKOFF_MAX = env_float("OMS_AUDIT_BACKOFF_MAX", 300.0)
 OMS_AUDIT_SWEEP_INTERVAL = env_float("OMS_AUDIT_SWEEP_INTERVAL", 30.0)
 OMS_TRUST_PROXY = env_bool("OMS_TRUST_PROXY", False)
+
+# -- transport security (docs/deploy.md, "Production profile") ---------------------------------
+# Off by default so `make run` serves plain HTTP on localhost; the production profile turns
+# every one on and `manage.py check --deploy` then passes clean (a test runs it).
+SECURE_SSL_REDIRECT = env_bool("OMS_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("OMS_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("OMS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("OMS_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("OMS_SECURE_COOKIES", False)
+if OMS_TRUST_PROXY:  # the proxy terminates TLS and says so
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 OMS_INTENT_GRACE = env_float("OMS_INTENT_GRACE", 60.0)
 CELERY_BEAT_SCHEDULE["intents-reconcile"] = {
     "task": "history.intents_reconcile",

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+TEST_KEY = "serving-test-key-" + "0123456789abcdef" * 3  # long enough for production
 BIN = Path(sys.executable).parent
 
 
@@ -40,7 +41,7 @@ def embedded(var_dir: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
     }
-    env.update(OMS_VAR_DIR=str(var_dir), OMS_SECRET_KEY="serving-test", PYTHONUNBUFFERED="1")
+    env.update(OMS_VAR_DIR=str(var_dir), OMS_SECRET_KEY=TEST_KEY, PYTHONUNBUFFERED="1")
     for folder in ("celery/queue", "celery/processed", "celery/control"):
         (var_dir / folder).mkdir(parents=True)
     for command in (["migrate", "--noinput"], ["storage_init"], ["collectstatic", "--noinput"]):

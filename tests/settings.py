@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMS_SECRET_KEY", "tests-only-secret-that-is-long-enough-for-hs256")
+os.environ.setdefault(
+    "OMS_SECRET_KEY", "tests-only-secret-that-is-long-enough-for-hs256-and-django-checks"
+)
 
 import dj_database_url  # noqa: E402
 

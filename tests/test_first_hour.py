@@ -61,3 +61,25 @@ def test_each_app_names_its_routes_in_its_own_namespace():
     )
     assert reverse("history:commit-detail", args=["abc"]) == "/api/v1/commits/abc/"
     assert reverse("auth:auth-token") == "/api/v1/auth/token/"
+
+
+PRODUCTION = {
+    "OMS_SECRET_KEY": "production-key-" + "0123456789abcdef" * 3,
+    "OMS_ALLOWED_HOSTS": "oms.example.com", "OMS_SSL_REDIRECT": "true",
+    "OMS_HSTS_SECONDS": "31536000", "OMS_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "OMS_HSTS_PRELOAD": "true", "OMS_SECURE_COOKIES": "true", "OMS_TRUST_PROXY": "true",
+}  # fmt: skip
+
+
+def test_the_documented_production_profile_passes_check_deploy(tmp_path):
+    done = manage("check", "--deploy", "--fail-level", "WARNING",
+                  env={**PRODUCTION, "OMS_VAR_DIR": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    documented = (ROOT / "docs" / "deploy.md").read_text()
+    assert all(f"{name}=" in documented for name in PRODUCTION if name != "OMS_SECRET_KEY")
+
+
+@pytest.mark.parametrize("key", ["change-me", "short-but-random-0123456789", "a" * 60])
+def test_a_weak_secret_key_is_refused_outside_debug(tmp_path, key):
+    done = manage("check", env={"OMS_SECRET_KEY": key, "OMS_VAR_DIR": str(tmp_path)})
+    assert done.returncode == 2 and "OMS_SECRET_KEY is too weak" in done.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.served import BIN, ROOT, free_port, ready, start, wait_for
+from tests.served import BIN, ROOT, TEST_KEY, free_port, ready, start, wait_for
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_writers_in_separate_processes_share_the_sqlite_file(embedded_env):
 def test_a_worker_loads_with_the_cache_and_database_down_and_says_so(tmp_path):
     """The worker opens its connections when it loads, and loads without them."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(OMS_VAR_DIR=str(tmp_path / "missing"), OMS_SECRET_KEY="serving-test",
+    env.update(OMS_VAR_DIR=str(tmp_path / "missing"), OMS_SECRET_KEY=TEST_KEY,
                REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
                DATABASE_URL=f"postgres://nobody@127.0.0.1:{free_port()}/oms")  # fmt: skip
     loaded = subprocess.run([sys.executable, "-c", "import oms_project.wsgi"], cwd=ROOT, env=env,

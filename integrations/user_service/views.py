@@ -94,7 +94,11 @@ class TokenObtainView(LocalOnly, TokenObtainPairView):  # type: ignore[misc]
     post=extend_schema(
         summary="Refresh an access token (local mode)", operation_id="refresh_token",
         responses={
-            200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
+            200: inline_serializer("RotatedTokenPair", {
+                "access": serializers.CharField(),
+                "refresh": serializers.CharField(help_text="The next refresh token: the one "
+                                                 "sent is blacklisted."),
+            }),
             **problems(400, 401, 404, 429),
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.management import call_command
 
@@ -137,12 +139,21 @@ def test_two_refs_compared_show_each_element_coloured_and_breaking_changes_marke
     assert response is not None and response.status == 404
 
 
+def until(page, expression: str, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll a page expression through DevTools: ``wait_for_function`` compiles its predicate
+    inside the page, which the admin's Content-Security-Policy (no eval) refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"Boolean({expression})"):
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        time.sleep(0.1)
+
+
 def test_the_graph_shows_types_links_and_interfaces_and_a_click_opens_an_element(
     page, live_server, local_users, example
 ):
     signed_in_viewer(page, live_server, local_users)
     page.click("text=Graph")
-    page.wait_for_function("window.omsGraph && window.omsGraph.nodes().length > 0")
+    until(page, "window.omsGraph && window.omsGraph.nodes().length > 0")
     kinds = page.evaluate("window.omsGraph.nodes().map(n => n.data('kind'))")
     assert "object-type" in kinds and "interface" in kinds
     labels = page.evaluate("window.omsGraph.edges().map(e => e.data('label'))")
@@ -154,7 +165,7 @@ def test_the_graph_shows_types_links_and_interfaces_and_a_click_opens_an_element
     page.wait_for_selector("#members")
     assert "Customer" in page.locator("h1").inner_text()
     page.goto(f"{live_server.url}/admin/ontology/graph/?search=order")
-    page.wait_for_function("window.omsGraph !== undefined")
+    until(page, "window.omsGraph !== undefined")
     names = page.evaluate("window.omsGraph.nodes('[kind = \"object-type\"]').map(n => n.id())")
     assert "Order" in names and "Customer" not in names  # search: names and descriptions
 

@@ -22,6 +22,7 @@ from oms_project.celery import app as celery_app
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
 from tests.fake_audit_service import FakeAuditService
+from tests.served import TEST_KEY
 from tests.storage.conftest import STORE_DATABASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def worker(on_postgres, broker, settings, tmp_path) -> Iterator[FakeAuditService
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "oms_project.settings",
-        "OMS_SECRET_KEY": "worker-test",
+        "OMS_SECRET_KEY": TEST_KEY,
         "OMS_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
         f"{database['NAME']}",

@@ -57,3 +57,25 @@ def test_a_token_from_another_secret_is_401(api, local_users, settings):
     access = obtain(api, "viewer", "pw-viewer").json()["access"]
     header, payload, signature = access.split(".")
     assert bearer(api, f"{header}.{payload}.{signature[::-1]}").get(ME).status_code == 401
+
+
+def test_refresh_tokens_rotate_and_a_password_change_ends_them(local_users):
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    pair = api.post("/api/v1/auth/token/", {"username": "editor", "password": "pw-editor"}).json()
+    refreshed = api.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]})
+    assert refreshed.status_code == 200 and refreshed.json()["refresh"] != pair["refresh"]
+    again = api.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]})
+    assert again.status_code == 401  # the used one is blacklisted
+    current = refreshed.json()["refresh"]
+
+    editor = User.objects.get(username="editor")
+    editor.set_password("a-new-password")
+    editor.save()
+    ended = api.post("/api/v1/auth/token/refresh/", {"refresh": current})
+    assert ended.status_code == 401
+    other = api.post("/api/v1/auth/token/", {"username": "viewer", "password": "pw-viewer"})
+    assert api.post("/api/v1/auth/token/refresh/", {"refresh": other.json()["refresh"]}
+                    ).status_code == 200  # fmt: skip  # only that user's tokens ended
