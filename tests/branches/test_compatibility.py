@@ -228,11 +228,14 @@ def test_an_approved_waiver_lets_one_finding_through_and_the_merge_records_it(
              "path": finding["path"], "reason": "Nobody reads names yet",
              "expiresAt": "2999-01-01T00:00:00Z"}  # fmt: skip
     url = f"/api/v1/proposals/{proposal['id']}/waivers/"
-    waiver = curator.post(url, asked, format="json")
+    admin = client_for("admin")  # an approver who asks cannot approve their own waiver
+    waiver = admin.post(url, asked, format="json")
     assert waiver.status_code == 201, waiver.json()
     approve = f"{url}{waiver.json()['id']}/approve/"
-    own = client_for("editor").post(approve)  # the author (persona u-editor) asked for it
+    own = admin.post(approve)
     assert own.status_code == 403 and own.json()["code"] == "review_refused"
+    no_scope = curator.post(approve)  # an editor holds no proposals:approve
+    assert no_scope.status_code == 403 and no_scope.json()["code"] == "permission_denied"
     assert (
         curator.post(f"/api/v1/proposals/{proposal['id']}/merge/", {}, format="json").status_code
         == 409
