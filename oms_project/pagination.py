@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework import serializers
 
 from ontology.storage.exceptions import InvalidCursor
 
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
+MAX_LIMIT = settings.OMS_MAX_PAGE_SIZE
 
 
 class PageQuerySerializer(serializers.Serializer):

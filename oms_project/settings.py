@@ -229,6 +229,14 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OMS_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # How deeply a JSON body may nest arrays and objects (an element needs about 8).
 OMS_MAX_JSON_DEPTH = env_int("OMS_MAX_JSON_DEPTH", 64)
+# Sizes (docs/ontology.md, "Bad input"): items of one element's lists (properties, parameters,
+# rules, ...), changes in one batch, elements in one import, triples in one Turtle import,
+# items on one page of a list.
+OMS_MAX_ITEMS = env_int("OMS_MAX_ITEMS", 1000)
+OMS_MAX_BATCH_CHANGES = env_int("OMS_MAX_BATCH_CHANGES", 5000)
+OMS_MAX_IMPORT_ELEMENTS = env_int("OMS_MAX_IMPORT_ELEMENTS", 20000)
+OMS_MAX_TURTLE_TRIPLES = env_int("OMS_MAX_TURTLE_TRIPLES", 500000)
+OMS_MAX_PAGE_SIZE = env_int("OMS_MAX_PAGE_SIZE", 500)
 # Rate limits on the shared cache (oms_project/throttles.py): N/second|minute|hour|day;
 # an empty value turns one off.
 OMS_THROTTLE_RATES = {

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.user_service.principal import Principal
@@ -28,7 +29,7 @@ from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, Document, canonical_jso
 
 FORMAT = "oms-bundle"
 FORMAT_VERSION = 1
-MAX_ELEMENTS = 20000
+MAX_ELEMENTS = settings.OMS_MAX_IMPORT_ELEMENTS
 BUNDLE_KEYS = {"format", "formatVersion", "branch", "commit", "exportedAt", "elements"}
 SERVER_MEMBERS = ("id", "kind", "version")
 Mode = Literal["merge", "replace"]
@@ -161,7 +162,8 @@ def bundle_elements(bundle: Any) -> list[Incoming]:
     if not isinstance(elements, list):
         errors.append(_error("$.elements", "invalid", "elements is a list of elements."))
     elif len(elements) > MAX_ELEMENTS:
-        errors.append(_error("$.elements", "too_many", f"At most {MAX_ELEMENTS} elements."))
+        limit = f"At most {MAX_ELEMENTS} elements (OMS_MAX_IMPORT_ELEMENTS)."
+        errors.append(_error("$.elements", "too_many", limit))
     else:
         for index, element in enumerate(elements):
             progress.step("checking elements", index + 1, len(elements))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -22,7 +23,8 @@ PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]{0,99}$")
 CAMEL = re.compile(r"^[a-z][A-Za-z0-9]{0,99}$")
 LOCAL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 STATUSES = ["experimental", "active", "deprecated", "example"]
-MAX_ITEMS = 1000  # properties, parameters, rules ... per element
+MAX_ITEMS = settings.OMS_MAX_ITEMS  # properties, parameters, rules ... per element
+TOO_MANY: dict[str, Any] = {"max_length": f"At most {MAX_ITEMS} items (OMS_MAX_ITEMS)."}
 
 # Fields named like a Field attribute (``required``, ``source``) carry
 # ``# type: ignore[assignment]``: DRF's metaclass pops declared fields off the class, but the
@@ -42,7 +44,9 @@ def api_name_field(pattern: re.Pattern[str], what: str, **kwargs: Any) -> serial
 
 
 def bounded_list(child: serializers.Field, **kwargs: Any) -> serializers.ListField:
-    return serializers.ListField(child=child, max_length=MAX_ITEMS, **kwargs)
+    return serializers.ListField(
+        child=child, max_length=MAX_ITEMS, error_messages=TOO_MANY, **kwargs
+    )
 
 
 class DataTypeField(serializers.JSONField):
@@ -134,7 +138,7 @@ class ObjectTypeSerializer(ElementSerializer):
     primaryKey = Char(max_length=100)  # noqa: N815
     titleProperty = Char(max_length=100)  # noqa: N815
     properties = serializers.ListField(
-        child=PropertySerializer(), min_length=1, max_length=MAX_ITEMS
+        child=PropertySerializer(), min_length=1, max_length=MAX_ITEMS, error_messages=TOO_MANY
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +225,7 @@ class ParameterSerializer(StrictSerializer):
     dataType = DataTypeField(object_references=True)  # noqa: N815
     required = serializers.BooleanField(default=True)  # type: ignore[assignment]  # drf-stubs#158
     allowedValues = serializers.ListField(  # noqa: N815
-        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
+        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS, error_messages=TOO_MANY
     )
 
 
@@ -301,7 +305,9 @@ class SideEffectSerializer(StrictSerializer):
 class ActionTypeSerializer(ElementSerializer):
     apiName = api_name_field(CAMEL, "An action type apiName")  # noqa: N815
     parameters = bounded_list(ParameterSerializer(), default=list)
-    rules = serializers.ListField(child=RuleSerializer(), min_length=1, max_length=MAX_ITEMS)
+    rules = serializers.ListField(
+        child=RuleSerializer(), min_length=1, max_length=MAX_ITEMS, error_messages=TOO_MANY
+    )
     submissionCriteria = bounded_list(CriterionSerializer(), default=list)  # noqa: N815
     sideEffects = bounded_list(SideEffectSerializer(), default=list)  # noqa: N815
 
@@ -318,7 +324,7 @@ class SharedPropertySerializer(ElementSerializer):
 class ConstraintSerializer(StrictSerializer):
     type = serializers.ChoiceField(["enum", "regex", "range", "length", "uuid"])
     values = serializers.ListField(
-        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS
+        child=serializers.JSONField(), required=False, max_length=MAX_ITEMS, error_messages=TOO_MANY
     )
     pattern = Char(max_length=1000, required=False)
     min = serializers.JSONField(required=False)

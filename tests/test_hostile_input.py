@@ -119,3 +119,30 @@ def test_a_commit_message_cannot_pass_for_a_line_the_service_writes():
         answer = editor.post("/api/v1/branches/dev/groups/", {"apiName": "Sales"}, format="json",
                              HTTP_X_COMMIT_MESSAGE=header)  # fmt: skip
         assert answer.status_code == 400 and "X-Commit-Message" in answer.json()["detail"]
+
+
+@pytest.mark.usefixtures("dev")
+def test_size_limits_are_named_with_their_setting():
+    editor = client_for("editor")
+    crowded = object_type(properties=[
+        {"apiName": f"p{i}", "dataType": {"type": "string"}} for i in range(1001)
+    ])  # fmt: skip
+    answer = editor.post("/api/v1/branches/dev/object-types/", crowded, format="json")
+    assert answer.status_code == 400
+    assert "OMS_MAX_ITEMS" in json.dumps(answer.json()["errors"])
+    change = {"op": "create", "kind": "groups", "document": {"apiName": "G"}}
+    batch = {"message": "many", "changes": [change] * 5001}
+    answer = editor.post("/api/v1/branches/dev/commits/", batch, format="json")
+    assert answer.status_code == 400 and "OMS_MAX_BATCH_CHANGES" in json.dumps(answer.json())
+    assert editor.get("/api/v1/branches/dev/groups/?limit=501").status_code == 400
+
+
+@pytest.mark.usefixtures("dev")
+def test_a_turtle_import_over_the_triple_limit_is_refused(settings):
+    settings.OMS_MAX_TURTLE_TRIPLES = 10
+    turtle = "@prefix ex: <http://example.com/> .\n" + "".join(
+        f"ex:a{i} ex:b ex:c .\n" for i in range(11)
+    )
+    answer = client_for("editor").post("/api/v1/branches/dev/import/?format=turtle", turtle,
+                                       content_type="text/turtle")  # fmt: skip
+    assert answer.status_code == 400 and "OMS_MAX_TURTLE_TRIPLES" in answer.json()["detail"]

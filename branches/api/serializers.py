@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -309,9 +310,10 @@ class CompatibilityCheckSerializer(StrictSerializer):
     head = StrictCharField(
         max_length=200, required=False, help_text="Branch, tag or commit: the new side."
     )
-    changes = ChangeSerializer(
-        many=True, required=False, help_text="A batch (as POST commits/ takes it) on branch."
-    )
+    changes = ChangeSerializer(  # type: ignore[call-arg]  # many=True takes ListSerializer's
+        many=True, required=False, max_length=settings.OMS_MAX_BATCH_CHANGES,
+        help_text="A batch (as POST commits/ takes it) on branch.",
+    )  # fmt: skip
     mode = serializers.ChoiceField(
         MODES, default="merge-base",
         help_text="merge-base: what merging head into base would bring.",

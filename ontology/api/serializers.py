@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from oms_project.pagination import PageQuerySerializer, page_serializer
@@ -83,7 +84,11 @@ class BatchCommitSerializer(StrictSerializer):
     message = MessageField(max_length=5000)
     expectedHead = serializers.CharField(required=False, max_length=64)  # noqa: N815
     dryRun = serializers.BooleanField(required=False, default=False)  # noqa: N815
-    changes = serializers.ListField(child=ChangeSerializer(), min_length=1, max_length=5000)
+    changes = serializers.ListField(
+        child=ChangeSerializer(), min_length=1, max_length=settings.OMS_MAX_BATCH_CHANGES,
+        error_messages={"max_length": f"At most {settings.OMS_MAX_BATCH_CHANGES} changes "
+                                      "(OMS_MAX_BATCH_CHANGES)."},
+    )  # fmt: skip
 
 
 class CommitSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rdflib import Graph
 
 from integrations.user_service.principal import Principal
@@ -92,6 +93,11 @@ def turtle_elements(text: str) -> Mapped:
     """The elements a Turtle document maps to, with warnings and what could not be mapped."""
     progress.stage("parsing the Turtle")
     graph = parse_turtle(text)
+    if len(graph) > settings.OMS_MAX_TURTLE_TRIPLES:
+        raise InvalidTurtle(
+            f"{len(graph)} triples: at most {settings.OMS_MAX_TURTLE_TRIPLES} "
+            "(OMS_MAX_TURTLE_TRIPLES)."
+        )
     progress.stage(f"mapping {len(graph)} triple(s) to elements")
     return graph_elements(graph)
 
