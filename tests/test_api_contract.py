@@ -33,6 +33,14 @@ EXISTING = """
 "path.api_name" = "Customer"
 "path.kind" = "object-types"
 "path.id" = 1
+
+# Stateful: chains of calls along the links Schemathesis infers (a created element is then
+# read, patched, deleted ...), bounded like the rest.
+[phases.stateful]
+max-steps = 10
+
+[phases.stateful.generation]
+max-examples = 40
 """
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 
@@ -75,12 +83,13 @@ def schemathesis(url: str, bearer: str, config: str, phases: str, tmp_path: Path
     return "" if done.returncode == 0 else done.stdout[-20_000:] + done.stderr[-5_000:]
 
 
-# Every phase (the coverage phase sends each boundary and each kind of malformed value) as
-# the admin, who may call everything; the other roles, whose difference is what they may
-# call, against existing resources with the examples and random values.
+# Every phase (the coverage phase sends each boundary and each kind of malformed value; the
+# stateful one chains calls along inferred links) as the admin, who may call everything; the
+# other roles, whose difference is what they may call, against existing resources with the
+# examples and random values.
 PASSES = [
     ("admin", "", "examples,coverage,fuzzing"),
-    ("admin", EXISTING, "examples,coverage,fuzzing"),
+    ("admin", EXISTING, "examples,coverage,fuzzing,stateful"),
     *[(role, EXISTING, "examples,fuzzing") for role in ROLES if role != "admin"],
 ]
 
