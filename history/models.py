@@ -73,9 +73,15 @@ class CommitProposal(models.Model):
 
 
 class DeliveryLock(models.Model):
-    """A row whose lock lets exactly one worker deliver at a time (keeps events in order)."""
+    """A lease that lets exactly one worker deliver at a time (keeps events in order).
+
+    Held by ``holder`` until ``until``, taken and renewed in short transactions: no database
+    lock is held while the deliverer waits on the Audit Service. A deliverer that dies loses
+    the lease when it expires."""
 
     name = models.CharField(max_length=20, primary_key=True)
+    holder = models.CharField(max_length=40, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -13,13 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from history.events import cloudevent, element_event_type, stable_id
 from history.metrics import DELIVERED, FAILED
-from history.models import AuditEvent, CommitIntent
+from history.models import AuditEvent, CommitIntent, DeliveryLock
 from integrations.audit_service.client import send_batch
-from integrations.exceptions import ServiceRejected, ServiceUnavailable
+from integrations.exceptions import CredentialsRefused, ServiceRejected, ServiceUnavailable
 from oms_project.logging import client_address_var, request_id_var
 from ontology.diff import Change, diff_documents
 from ontology.storage.base import CommitInfo
@@ -167,9 +168,10 @@ def audit_events_deliver(*, batch_size: int | None = None) -> DeliveryReport:
     if not settings.AUDIT_SERVICE_URL:
         return report
     size = batch_size or settings.OMS_AUDIT_BATCH_SIZE
-    with transaction.atomic():
-        if not _claim_deliverer():
-            return report  # another worker is delivering; it runs until nothing is due
+    me = uuid.uuid4().hex
+    if not _lease(me):
+        return report  # another worker is delivering; it runs until nothing is due
+    try:
         while True:
             batch = list(
                 AuditEvent.objects.filter(state=AuditEvent.PENDING).order_by("sequence")[:size]
@@ -180,15 +182,21 @@ def audit_events_deliver(*, batch_size: int | None = None) -> DeliveryReport:
             if due and due > timezone.now():
                 report.retry_in = (due - timezone.now()).total_seconds()
                 return report  # order: nothing overtakes the oldest pending event
-            if not _send(batch, report):
-                return report
+            # Sent outside any transaction; each outcome is recorded in a short one.
+            if not _send(batch, report) or not _lease(me):
+                return report  # a failure to back off from, or the lease lost: stop
+    finally:
+        DeliveryLock.objects.filter(name="audit", holder=me).update(holder="", until=None)
 
 
-def _claim_deliverer() -> bool:
-    from history.models import DeliveryLock
-
-    lock, _ = DeliveryLock.objects.get_or_create(name="audit")
-    return bool(list(DeliveryLock.objects.select_for_update(skip_locked=True).filter(pk=lock.pk)))
+def _lease(holder: str) -> bool:
+    """Take or renew the deliverer's lease (one conditional UPDATE: no lock is kept); the
+    lease outlasts a send at the configured timeout, then lapses if its holder died."""
+    DeliveryLock.objects.get_or_create(name="audit")
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.OMS_AUDIT_TIMEOUT * 3 + 5)
+    free = Q(until__isnull=True) | Q(until__lt=now) | Q(holder=holder)
+    return DeliveryLock.objects.filter(free, name="audit").update(holder=holder, until=until) == 1
 
 
 def _send(batch: list[AuditEvent], report: DeliveryReport) -> bool:
@@ -200,8 +208,9 @@ def _send(batch: list[AuditEvent], report: DeliveryReport) -> bool:
             return all(_send([event], report) for event in batch)
         _dead(batch, str(exc), report)
         return True
-    except ServiceUnavailable as exc:
-        _retry_later(batch, str(exc), report)
+    except ServiceUnavailable as exc:  # down, slow, 5xx, or OMS's credentials refused
+        kind = "credentials" if isinstance(exc, CredentialsRefused) else "transient"
+        _retry_later(batch, str(exc), report, kind)
         return False
     now = timezone.now()
     AuditEvent.objects.filter(pk__in=[e.pk for e in batch]).update(
@@ -225,15 +234,18 @@ def _dead(batch: list[AuditEvent], error: str, report: DeliveryReport) -> None:
     )
 
 
-def _retry_later(batch: list[AuditEvent], error: str, report: DeliveryReport) -> None:
+def _retry_later(
+    batch: list[AuditEvent], error: str, report: DeliveryReport, kind: str = "transient"
+) -> None:
+    """A failure that is not the Audit Service refusing an event: the events stay pending
+    and the next attempt backs off; past ``OMS_AUDIT_MAX_ATTEMPTS`` every failure is logged
+    as an error for the operators (only the Audit Service's own 4xx dead-letters events)."""
     attempts = batch[0].attempts + 1
-    FAILED.labels(kind="transient").inc(len(batch))
+    FAILED.labels(kind=kind).inc(len(batch))
     report.failed += len(batch)
     if attempts >= settings.OMS_AUDIT_MAX_ATTEMPTS:
-        for event in batch:
-            event.attempts = attempts
-        _dead(batch, f"gave up after {attempts} attempts: {error}", report)
-        return
+        logger.error("audit delivery still failing after %d attempts (%s): %s; the events "
+                     "stay pending", attempts, kind, error)  # fmt: skip
     delay = min(
         settings.OMS_AUDIT_BACKOFF_MAX, settings.OMS_AUDIT_BACKOFF_BASE * 2 ** (attempts - 1)
     )

@@ -28,3 +28,11 @@ class ServiceRejected(IntegrationError):
     status = 502
     code = "service_rejected"
     title = "External service rejected the request"
+
+
+class CredentialsRefused(ServiceUnavailable):
+    """The User Service refused OMS's own client credentials (a rotated secret): OMS cannot
+    call the Audit Service until an operator fixes them. Retryable: nothing is lost."""
+
+    code = "credentials_refused"
+    title = "OMS's service credentials were refused"

@@ -7,7 +7,12 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.exceptions import ServiceRejected
+from integrations.exceptions import (
+    CredentialsRefused,
+    IntegrationError,
+    ServiceRejected,
+    ServiceUnavailable,
+)
 from integrations.http import JsonHttpClient
 from integrations.user_service.service_token import service_token
 
@@ -22,7 +27,12 @@ def send_batch(events: list[dict[str, Any]]) -> None:
     """
     headers = {"Content-Type": BATCH_MEDIA_TYPE}
     if settings.USER_SERVICE_URL and settings.OMS_SERVICE_CLIENT_ID:
-        headers["Authorization"] = f"Bearer {service_token()}"
+        try:
+            headers["Authorization"] = f"Bearer {service_token()}"
+        except ServiceUnavailable:
+            raise  # the User Service is down or slow: retry as it is
+        except IntegrationError as exc:  # it answered, and refused OMS's credentials
+            raise CredentialsRefused(f"No service token for the Audit Service: {exc}") from exc
     client = JsonHttpClient(
         "Audit Service", settings.AUDIT_SERVICE_URL, timeout=settings.OMS_AUDIT_TIMEOUT, retries=0
     )

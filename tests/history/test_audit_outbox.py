@@ -140,16 +140,18 @@ def test_a_server_error_backs_off_and_a_later_run_delivers(audit, dev, settings)
     assert audit_events_deliver().delivered == 1
 
 
-def test_after_the_last_attempt_events_are_dead_letters(audit, dev, settings):
+def test_an_unreachable_service_never_dead_letters_and_says_so_past_the_attempts(
+    audit, dev, settings, caplog
+):
     settings.OMS_AUDIT_MAX_ATTEMPTS = 2
     add_group("G")
     audit.stop()
-    audit_events_deliver()
-    AuditEvent.objects.update(next_attempt_at=None)
-    audit_events_deliver()
+    for _ in range(3):
+        audit_events_deliver()
+        AuditEvent.objects.update(next_attempt_at=None)
     (event,) = events()
-    assert event.state == AuditEvent.DEAD
-    assert "gave up after 2 attempts" in event.last_error
+    assert (event.state, event.attempts) == (AuditEvent.PENDING, 3)
+    assert "still failing after 3 attempts" in caplog.text
 
 
 def test_a_400_dead_letters_only_the_rejected_event_at_once(audit, dev):
@@ -208,3 +210,26 @@ def test_the_backlog_is_a_prometheus_gauge(client, dev):
     body = client.get("/metrics").content.decode()
     assert 'oms_audit_events{state="pending"}' in body
     assert "oms_audit_delivery_failures_total" in body
+
+
+def test_refused_service_credentials_keep_events_pending_until_they_are_fixed(audit, dev, settings):
+    from tests.fake_user_service import FakeUserService
+
+    users = FakeUserService().start()
+    try:
+        settings.USER_SERVICE_URL = users.url
+        settings.OMS_SERVICE_CLIENT_ID = "oms"
+        settings.OMS_SERVICE_CLIENT_SECRET = "rotated-away"
+        add_group("G")
+        report = audit_events_deliver()
+        (event,) = events()
+        assert event.state == AuditEvent.PENDING and report.dead == 0
+        assert "credentials" in event.last_error.lower() or "token" in event.last_error
+        assert audit.events == {}  # the Audit Service never saw it
+        settings.OMS_SERVICE_CLIENT_SECRET = "oms-secret"  # an operator fixes the secret
+        AuditEvent.objects.update(next_attempt_at=None)
+        audit_events_deliver()
+        (event,) = events()
+        assert event.state == AuditEvent.DELIVERED and list(audit.received.values()) == [1]
+    finally:
+        users.stop()
