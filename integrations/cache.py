@@ -39,3 +39,13 @@ def cache_delete(key: str) -> None:
         cache.delete(key)
     except Exception as exc:  # noqa: BLE001 - see cache_get
         logger.warning("cache unavailable on delete %s: %s", key, exc)
+
+
+def cache_claim(key: str, ttl: float) -> bool:
+    """Set ``key`` only when it is absent (atomic): True for the one caller that set it.
+    With the cache down every caller gets True (the limit it guards lapses, nothing fails)."""
+    try:
+        return bool(cache.add(key, True, timeout=ttl))
+    except Exception as exc:  # noqa: BLE001 - see cache_get
+        logger.warning("cache unavailable on add %s: %s", key, exc)
+        return True

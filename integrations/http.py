@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import requests
@@ -11,10 +12,12 @@ from integrations.exceptions import ServiceRejected, ServiceUnavailable
 
 logger = logging.getLogger("oms.integrations")
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MIN_RETRY_SECONDS = 0.05  # less than this left of the deadline: no retry
 
 
 class JsonHttpClient:
-    """JSON over HTTP to one service, with a per-call timeout and one retry when transient."""
+    """JSON over HTTP to one service: ``timeout`` is the deadline of the whole call, the one
+    retry of a transient failure included (a retry gets only what time is left)."""
 
     def __init__(self, name: str, base_url: str, *, timeout: float, retries: int = 1) -> None:
         self.name = name
@@ -27,9 +30,13 @@ class JsonHttpClient:
         """The response of a 2xx answer; ``ServiceUnavailable`` or ``ServiceRejected`` else."""
         url = f"{self.base_url}{path}"
         error: ServiceUnavailable | None = None
+        deadline = time.monotonic() + self.timeout
         for attempt in range(1 + self.retries):
+            remaining = deadline - time.monotonic()
+            if attempt and remaining < MIN_RETRY_SECONDS:
+                break  # no time left for another try: the deadline is the caller's promise
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self.session.request(method, url, timeout=remaining, **kwargs)
             except requests.Timeout as exc:
                 error = ServiceUnavailable(f"{self.name} did not answer within {self.timeout}s")
                 logger.warning("%s %s attempt %d: timeout: %s", method, url, attempt + 1, exc)

@@ -304,6 +304,8 @@ OMS_JWT_ISSUER = env_str("OMS_JWT_ISSUER", "user-service")
 OMS_JWT_AUDIENCE = env_str("OMS_JWT_AUDIENCE", "oms")
 OMS_JWT_LEEWAY = env_int("OMS_JWT_LEEWAY", 30)
 OMS_JWKS_CACHE_TTL = env_int("OMS_JWKS_CACHE_TTL", 300)
+# At most one key-set fetch per this many seconds for key ids the cached set lacks.
+OMS_JWKS_REFRESH_INTERVAL = env_int("OMS_JWKS_REFRESH_INTERVAL", 30)
 OMS_SERVICE_CLIENT_ID = env_str("OMS_SERVICE_CLIENT_ID")
 OMS_SERVICE_CLIENT_SECRET = env_secret("OMS_SERVICE_CLIENT_SECRET")
 OMS_ROLE_SCOPES: dict[str, list[str]] = env_json(

@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 
-from integrations.cache import cache_get, cache_set
+from integrations.cache import cache_claim, cache_get, cache_set
 from integrations.user_service.client import user_service
 from integrations.user_service.exceptions import InvalidToken
 
@@ -65,8 +65,9 @@ def verify_locally(token: str) -> dict[str, Any]:
 
 def _signing_key(kid: str, algorithm: str) -> Any:
     jwk = _find(_keyset(refresh=False), kid)
-    if jwk is None:
-        # A kid we have not seen may be a rotated-in key: fetch the set again, once.
+    if jwk is None and cache_claim(_key("refreshed"), settings.OMS_JWKS_REFRESH_INTERVAL):
+        # A kid we have not seen may be a rotated-in key: fetch the set again, but at most
+        # once per interval, so a flood of forged key ids cannot hammer the User Service.
         jwk = _find(_keyset(refresh=True), kid)
     if jwk is None:
         raise InvalidToken(f"The token's key id {kid!r} is not in the User Service's key set.")
@@ -82,8 +83,12 @@ def _find(keyset: dict[str, Any], kid: str) -> dict[str, Any] | None:
     return next((k for k in keyset.get("keys", []) if k.get("kid") == kid), None)
 
 
+def _key(what: str) -> str:
+    return f"oms:{what}:" + hashlib.sha256(settings.USER_SERVICE_URL.encode()).hexdigest()[:16]
+
+
 def _keyset(*, refresh: bool) -> dict[str, Any]:
-    key = "oms:jwks:" + hashlib.sha256(settings.USER_SERVICE_URL.encode()).hexdigest()[:16]
+    key = _key("jwks")
     if not refresh:
         cached = cache_get(key)
         if cached is not None:
