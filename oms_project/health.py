@@ -98,7 +98,21 @@ def ready(request: HttpRequest) -> JsonResponse:
             results[name] = {"status": "ok"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     healthy = all(r["status"] == "ok" for r in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": results},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "down", "checks": results}
+    warnings = delivery_warnings() if results.get("database", {}).get("status") == "ok" else {}
+    if warnings:
+        body["warnings"] = warnings  # for operators: they do not make the process unready
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def delivery_warnings() -> dict[str, str]:
+    """What an operator must fix for audit events to flow (events wait meanwhile)."""
+    from history.models import AuditEvent
+
+    waiting = AuditEvent.objects.filter(
+        state=AuditEvent.PENDING, last_error__startswith="No service token"
+    ).count()
+    if not waiting:
+        return {}
+    return {"audit_delivery": f"The User Service refuses OMS's service credentials "
+            f"(OMS_SERVICE_CLIENT_ID/SECRET): {waiting} audit event(s) wait."}  # fmt: skip

@@ -226,6 +226,10 @@ def test_refused_service_credentials_keep_events_pending_until_they_are_fixed(au
         assert event.state == AuditEvent.PENDING and report.dead == 0
         assert "credentials" in event.last_error.lower() or "token" in event.last_error
         assert audit.events == {}  # the Audit Service never saw it
+        from django.test import Client
+
+        probe = Client().get("/health/ready").json()
+        assert "service credentials" in probe["warnings"]["audit_delivery"]
         settings.OMS_SERVICE_CLIENT_SECRET = "oms-secret"  # an operator fixes the secret
         AuditEvent.objects.update(next_attempt_at=None)
         audit_events_deliver()
