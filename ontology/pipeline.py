@@ -124,7 +124,7 @@ def write(
                 progress.stage(f"checking {len(planned.changes)} change(s)")
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
-                _gate()(
+                _step("OMS_WRITE_GATE")(
                     branch=branch, before=before, after=after, changes=planned.changes, plan=plan
                 )
                 written = Written(
@@ -188,26 +188,18 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
 
 def guard(*, branch: str, actor: Principal, door: Door) -> None:
     """Step 1: the branch policy admits ``actor`` through ``door``, or this raises."""
-    _guard()(branch=branch, actor=actor, door=door)
+    _step("OMS_WRITE_GUARD")(branch=branch, actor=actor, door=door)
 
 
 @cache
-def _guard() -> Callable[..., None]:
-    path = getattr(settings, "OMS_WRITE_GUARD", "")
+def _step(setting: str) -> Callable[..., None]:
+    """A step other apps provide, named by a setting: the branch-policy guard
+    (``OMS_WRITE_GUARD``) and the compatibility gate (``OMS_WRITE_GATE``, step 4b)."""
+    path = getattr(settings, setting, "")
     if not path:
-        raise ImproperlyConfigured("OMS_WRITE_GUARD must name the branch-policy guard.")
-    guard: Callable[..., None] = import_string(path)
-    return guard
-
-
-@cache
-def _gate() -> Callable[..., None]:
-    """Step 4b: the compatibility gate (``OMS_WRITE_GATE``): what the branch's modes forbid."""
-    path = getattr(settings, "OMS_WRITE_GATE", "")
-    if not path:
-        raise ImproperlyConfigured("OMS_WRITE_GATE must name the compatibility gate.")
-    gate: Callable[..., None] = import_string(path)
-    return gate
+        raise ImproperlyConfigured(f"{setting} must name the function of this pipeline step.")
+    step: Callable[..., None] = import_string(path)
+    return step
 
 
 @contextmanager
