@@ -29,26 +29,37 @@ from ontology.services import ElementEdits, Operation
 from ontology.storage import get_store
 
 
-def modes_of(branch: str, catalogs: Iterable[Catalog]) -> Callable[[Change], str]:
-    """The mode of each changed element on ``branch`` (its groups read from ``catalogs``)."""
-    policy = BranchPolicy.objects.filter(branch=branch).first() or BranchPolicy(branch=branch)
-    overrides = {
-        (o.scope, o.name): o.mode for o in CompatibilityOverride.objects.filter(branch=branch)
-    }
-    sources = list(catalogs)
+class Modes:
+    """The compatibility modes of one branch: its policy's and its overrides (read once)."""
 
-    def mode_of(change: Change) -> str:
-        if change.kind != "object-types" or not overrides:
-            return policy.compatibility_mode
-        own = overrides.get((CompatibilityOverride.OBJECT_TYPE, change.api_name))
-        if own:
-            return own
-        groups = {g for catalog in sources for g in _groups(catalog, change.element_id)}
-        chosen = [overrides[(CompatibilityOverride.GROUP, g)] for g in sorted(groups)
-                  if (CompatibilityOverride.GROUP, g) in overrides]  # fmt: skip
-        return strictest(chosen) if chosen else policy.compatibility_mode
+    def __init__(self, branch: str) -> None:
+        policy = BranchPolicy.objects.filter(branch=branch).first() or BranchPolicy(branch=branch)
+        self.default = policy.compatibility_mode
+        self.overrides = {
+            (o.scope, o.name): o.mode for o in CompatibilityOverride.objects.filter(branch=branch)
+        }
 
-    return mode_of
+    @property
+    def enforced(self) -> bool:
+        """Whether any mode forbids anything (most branches: NONE, nothing to check)."""
+        return bool({self.default, *self.overrides.values()} - {"NONE"})
+
+    def of(self, catalogs: Iterable[Catalog]) -> Callable[[Change], str]:
+        """The mode of each changed element (its groups read from ``catalogs``)."""
+        sources, overrides = list(catalogs), self.overrides
+
+        def mode_of(change: Change) -> str:
+            if change.kind != "object-types" or not overrides:
+                return self.default
+            own = overrides.get((CompatibilityOverride.OBJECT_TYPE, change.api_name))
+            if own:
+                return own
+            groups = {g for catalog in sources for g in _groups(catalog, change.element_id)}
+            chosen = [overrides[(CompatibilityOverride.GROUP, g)] for g in sorted(groups)
+                      if (CompatibilityOverride.GROUP, g) in overrides]  # fmt: skip
+            return strictest(chosen) if chosen else self.default
+
+        return mode_of
 
 
 def _groups(catalog: Catalog, element_id: str) -> list[str]:
@@ -56,10 +67,12 @@ def _groups(catalog: Catalog, element_id: str) -> list[str]:
     return list(document.get("groups", [])) if document else []
 
 
-def compatibility_report(*, branch: str, before: Catalog, after: Catalog, ids: list[str]) -> Report:
+def compatibility_report(
+    *, branch: str, before: Catalog, after: Catalog, ids: list[str], modes: Modes | None = None
+) -> Report:
     """What changing ``ids`` from ``before`` to ``after`` means under ``branch``'s modes: the
     diff against the head, then (for transitive modes) against each release of the branch."""
-    mode_of = modes_of(branch, [after, before])
+    mode_of = (modes or Modes(branch)).of([after, before])
     head = semantic_diff(before, after, ids)
     diffs: list[tuple[str, Diff]] = [("head", head)]
     if any(transitive(mode_of(c)) for c in (*head.changes, *head.uncovered)):
@@ -115,9 +128,12 @@ def write_gate(
     """The pipeline's compatibility step (``OMS_WRITE_GATE``): refuse a write that brings a
     change the branch's modes forbid (409 with every blocking finding and the coverage), save
     those an approved waiver the plan carries (a proposal's merge) lets through."""
-    if not changes or not _enforced(branch):
+    modes = Modes(branch) if changes else None
+    if modes is None or not modes.enforced:
         return
-    report = compatibility_report(branch=branch, before=before, after=after, ids=list(changes))
+    report = compatibility_report(
+        branch=branch, before=before, after=after, ids=list(changes), modes=modes
+    )
     waive(report, getattr(plan, "waivers", ()))
     if not report.passed:
         raise CompatibilityFailed.of(report, branch=branch)
@@ -133,12 +149,3 @@ def waive(report: Report, waivers: Iterable[Waiver]) -> None:
         waiver = next((w for w in valid if w.covers(change.rule, element, change.path)), None)
         if finding.blocking and waiver is not None:
             report.findings[index] = replace(finding, blocking=False, waiver=waiver.pk)
-
-
-def _enforced(branch: str) -> bool:
-    """Whether any mode on ``branch`` forbids anything (most branches: NONE, nothing to do)."""
-    modes = {
-        *BranchPolicy.objects.filter(branch=branch).values_list("compatibility_mode", flat=True),
-        *CompatibilityOverride.objects.filter(branch=branch).values_list("mode", flat=True),
-    }
-    return bool(modes - {"NONE"})

@@ -159,9 +159,9 @@ def _compatibility(branch: str) -> tuple[list[Finding], list[dict[str, Any]]]:
         if release is not None:
             comparisons = [(release.tag, branch, "direct")]
     found, checked = [], []
-    for base, modes_of, mode in comparisons:
+    for base, whose, mode in comparisons:
         progress.stage(f"checking compatibility against {base}")
-        report = refs_report(base=base, head=branch, mode=mode, branch=modes_of)
+        report = refs_report(base=base, head=branch, mode=mode, branch=whose)
         checked.append({"against": base, "passed": report.passed, "coverage": report.coverage})
         for finding in report.findings:
             change = finding.change
@@ -169,6 +169,6 @@ def _compatibility(branch: str) -> tuple[list[Finding], list[dict[str, Any]]]:
                 "compatibility", "error" if finding.blocking else "warning",
                 f"{change.kind}/{change.api_name}", change.path, change.rule,
                 f"{change.type} breaks {' and '.join(sorted(finding.breaks))} compatibility "
-                f"({finding.mode} on {modes_of}, against {base}).",
+                f"({finding.mode} on {whose}, against {base}).",
             ))  # fmt: skip
     return found, checked
