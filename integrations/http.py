@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import requests
@@ -13,6 +16,20 @@ from integrations.exceptions import ServiceRejected, ServiceUnavailable
 logger = logging.getLogger("oms.integrations")
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
 MIN_RETRY_SECONDS = 0.05  # less than this left of the deadline: no retry
+_shared_deadline: ContextVar[float | None] = ContextVar("oms_http_deadline", default=None)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every call made inside shares one deadline, ``seconds`` from now: several calls that
+    together answer one question (a key set, then a validation) wait no longer than one."""
+    at = time.monotonic() + seconds
+    outer = _shared_deadline.get()
+    token = _shared_deadline.set(at if outer is None else min(outer, at))
+    try:
+        yield
+    finally:
+        _shared_deadline.reset(token)
 
 
 class JsonHttpClient:
@@ -30,11 +47,17 @@ class JsonHttpClient:
         """The response of a 2xx answer; ``ServiceUnavailable`` or ``ServiceRejected`` else."""
         url = f"{self.base_url}{path}"
         error: ServiceUnavailable | None = None
-        deadline = time.monotonic() + self.timeout
+        until = time.monotonic() + self.timeout
+        if (shared := _shared_deadline.get()) is not None:
+            until = min(until, shared)
         for attempt in range(1 + self.retries):
-            remaining = deadline - time.monotonic()
-            if attempt and remaining < MIN_RETRY_SECONDS:
-                break  # no time left for another try: the deadline is the caller's promise
+            remaining = until - time.monotonic()
+            if remaining < (MIN_RETRY_SECONDS if attempt else 0.001):
+                # No time left for a(nother) try: the deadline is the caller's promise.
+                error = error or ServiceUnavailable(
+                    f"{self.name} did not answer within {self.timeout}s"
+                )
+                break
             try:
                 response = self.session.request(method, url, timeout=remaining, **kwargs)
             except requests.Timeout as exc:

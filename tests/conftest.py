@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 from django.db import connections
@@ -19,6 +23,24 @@ def postgres_alias() -> str:
     if "postgres" not in settings.DATABASES:
         service_missing("PostgreSQL", POSTGRES_START)
     return "postgres"
+
+
+@pytest.fixture
+def postgres_database(postgres_alias) -> Iterator[str]:
+    """The URL of an empty database of its own on the real PostgreSQL server (for processes
+    the test starts), dropped afterwards."""
+    import psycopg
+
+    server = settings.DATABASES[postgres_alias]
+    name = f"oms_served_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = f"postgresql://{server['USER']}@{server['HOST']}:{server['PORT']}/{server['NAME']}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://{server['USER']}@{server['HOST']}:{server['PORT']}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

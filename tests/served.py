@@ -33,15 +33,18 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
     return embedded(tmp_path)
 
 
-def embedded(var_dir: Path) -> dict[str, str]:
+def embedded(var_dir: Path, database_url: str = "") -> dict[str, str]:
     """A fresh embedded set-up in ``var_dir`` (migrated, store initialised, static files
-    collected, as `make migrate` leaves it) and the environment that serves it."""
+    collected, as `make migrate` leaves it) and the environment that serves it; on the
+    empty database at ``database_url`` instead of the SQLite file when one is given."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(OMS_VAR_DIR=str(var_dir), OMS_SECRET_KEY=TEST_KEY, PYTHONUNBUFFERED="1")
+    if database_url:
+        env["DATABASE_URL"] = database_url
     for folder in ("celery/queue", "celery/processed", "celery/control"):
         (var_dir / folder).mkdir(parents=True)
     for command in (["migrate", "--noinput"], ["storage_init"], ["collectstatic", "--noinput"]):

@@ -18,6 +18,7 @@ from rest_framework.authentication import BaseAuthentication, SessionAuthenticat
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from integrations import http
 from integrations.cache import cache_get, cache_set
 from integrations.user_service.client import user_service
 from integrations.user_service.exceptions import InvalidToken
@@ -104,8 +105,10 @@ def remote_principal(token: str) -> Principal:
     cached = principals.get(key)
     if cached is not None:
         return cached
-    claims = verify_locally(token) if settings.OMS_JWT_LOCAL_VERIFY else {}
-    validation = user_service().validate(token)  # ServiceUnavailable -> 503
+    # OMS_USER_SERVICE_TIMEOUT bounds the whole validation: key set and validation together.
+    with http.deadline(settings.OMS_USER_SERVICE_TIMEOUT):
+        claims = verify_locally(token) if settings.OMS_JWT_LOCAL_VERIFY else {}
+        validation = user_service().validate(token)  # ServiceUnavailable -> 503
     if not validation.valid or validation.principal is None:
         raise InvalidToken("The User Service does not accept this token.")
     expires_at = validation.expires_at

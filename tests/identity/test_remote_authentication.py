@@ -152,18 +152,22 @@ def test_user_service_answering_5xx_is_503(api, user_service):
 
 
 def test_a_slow_user_service_times_out_into_503(api, user_service, settings):
-    settings.OMS_USER_SERVICE_TIMEOUT = 0.2
+    settings.OMS_USER_SERVICE_TIMEOUT = 1.0
     token = user_service.issue()
-    user_service.delay = 0.6
+    api.get("/health/live")  # the test process warms up: the time below is OMS's own
+    user_service.delay = 0.7  # per call: the key set and the validation together take 1.4 s
     started = time.monotonic()
     response = bearer(api, token).get(ME)
+    elapsed = time.monotonic() - started
     assert response.status_code == 503
-    assert "did not answer within 0.2s" in response.json()["detail"]
-    assert time.monotonic() - started < 3
-    # The timeout is the deadline of the whole validation: nothing is left for a retry (wait
-    # past when one would have arrived).
+    assert "did not answer within 1.0s" in response.json()["detail"]
+    assert elapsed < 1.1  # the issue's promise: the configured timeout plus 10%
+    # The timeout is the deadline of the whole validation (key set, validation, retries): the
+    # validation got what the key set left, and nothing is left for a retry (wait past when
+    # one would have arrived).
     time.sleep(1.5)
-    assert sum(user_service.calls.values()) == 1
+    assert user_service.calls["/api/v1/auth/validate"] == 1
+    assert sum(user_service.calls.values()) == 2
 
 
 def test_local_token_endpoints_are_off_in_remote_mode(api, user_service):
