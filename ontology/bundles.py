@@ -10,7 +10,7 @@ atomic). :func:`elements_import` is the core that the Turtle import shares.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -35,7 +35,8 @@ SERVER_MEMBERS = ("id", "kind", "version")
 Mode = Literal["merge", "replace"]
 MODES = ("merge", "replace")
 
-Finding = dict[str, str]  # {"subject": ..., "reason": ...}
+#: One grouped finding of a mapping: ``{"reason", "count", "subjects": [...]}``.
+Finding = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,20 @@ class Incoming:
     @property
     def key(self) -> str:
         return f"{self.kind}/{self.body['apiName']}"
+
+
+@dataclass
+class Prepared:
+    """What an import brings to one catalog: its elements and what the mapping reported."""
+
+    incoming: Sequence[Incoming]
+    warnings: list[Finding] = field(default_factory=list)
+    unmapped: list[Finding] = field(default_factory=list)
+
+
+#: Elements, or how to map them against the catalog an import is planned on (the Turtle
+#: mapping keeps the apiNames that catalog gives the IRIs it imported before).
+Source = Sequence[Incoming] | Callable[[Catalog], Prepared]
 
 
 @dataclass
@@ -262,22 +277,17 @@ def duplicate_errors(incoming: Sequence[Incoming]) -> list[dict[str, str]]:
 def elements_import(
     *,
     branch: str,
-    incoming: Sequence[Incoming],
+    incoming: Source,
     actor: Principal,
     message: str,
     mode: Mode = "merge",
     dry_run: bool = False,
     source: str = "json",
-    warnings: Sequence[Finding] = (),
-    unmapped: Sequence[Finding] = (),
 ) -> ImportReport:
     """Make ``branch`` hold ``incoming`` (and, in replace mode, nothing else) in one commit."""
     if mode not in MODES:
         raise InvalidBundle(f"mode must be merge or replace, not {mode!r}.")
-    report = ImportReport(
-        branch=branch, source=source, mode=mode, dry_run=dry_run, base="",
-        warnings=list(warnings), unmapped=list(unmapped),
-    )  # fmt: skip
+    report = ImportReport(branch=branch, source=source, mode=mode, dry_run=dry_run, base="")
     plan = ElementsImport(incoming, mode, report)
     try:
         written = pipeline.write(
@@ -301,7 +311,7 @@ class ElementsImport(pipeline.Plan):
 
     door: ClassVar[pipeline.Door] = "import"
 
-    def __init__(self, incoming: Sequence[Incoming], mode: Mode, report: ImportReport) -> None:
+    def __init__(self, incoming: Source, mode: Mode, report: ImportReport) -> None:
         self.incoming, self.mode, self.report = incoming, mode, report
         self.edits: ElementEdits | None = None
 
@@ -311,7 +321,9 @@ class ElementsImport(pipeline.Plan):
                       report.unchanged):  # fmt: skip
             names.clear()  # planned again when another writer moved the head first
         report.base = before.commit
-        operations = _plan(before, self.incoming, self.mode, report)
+        prepared = self.incoming(before) if callable(self.incoming) else Prepared(self.incoming)
+        report.warnings, report.unmapped = prepared.warnings, prepared.unmapped
+        operations = _plan(before, prepared.incoming, self.mode, report)
         if not operations:
             raise _Unchanged
         self.edits = ElementEdits(operations)  # planned here, inside this import's door
@@ -341,8 +353,10 @@ def _plan(
                 )  # fmt: skip
             )
             report.created.append(item.key)
-        elif documents.prepare(item.kind, item.validated, existing) == existing:
-            report.unchanged.append(item.key)
+        elif _unversioned(documents.prepare(item.kind, item.validated, existing)) == (
+            _unversioned(existing)
+        ):
+            report.unchanged.append(item.key)  # at most the source version moved on
         else:
             updates.append(
                 Operation(
@@ -375,12 +389,49 @@ def _plan(
     return [*deletes, *updates, *creates]
 
 
+def _unversioned(document: Document) -> Document:
+    """The document without the source version its origin names: an element an upgrade
+    brings unchanged keeps the version it last changed in (docs/import-export.md)."""
+    origin = document.get("origin")
+    if not isinstance(origin, dict) or "version" not in origin:
+        return document
+    return {**document, "origin": {k: v for k, v in origin.items() if k != "version"}}
+
+
+def _origin_key(kind: str, origin: Any) -> tuple[str, str, str] | None:
+    if not isinstance(origin, dict) or not isinstance(origin.get("iri"), str):
+        return None
+    return (kind, origin["iri"], str(origin.get("domain", "")))
+
+
+def _by_origin(catalog: Catalog, incoming: Sequence[Incoming]) -> dict[Any, Document]:
+    """The branch's elements by the IRI they were imported from, for the kinds ``incoming``
+    brings with origins (an IRI two elements share identifies neither)."""
+    kinds = {item.kind for item in incoming if item.body.get("origin")}
+    found: dict[Any, Document] = {}
+    shared: set[Any] = set()
+    for kind in sorted(kinds):
+        for document in catalog.of_kind(kind):
+            key = _origin_key(kind, document.get("origin"))
+            if key in found:
+                shared.add(key)
+            elif key is not None:
+                found[key] = document
+    return {k: v for k, v in found.items() if k not in shared}
+
+
 def match_existing(catalog: Catalog, incoming: Sequence[Incoming]) -> list[Document | None]:
-    """The branch element each incoming element replaces: same id first, then same name."""
+    """The branch element each incoming element replaces: the one imported from the same IRI
+    first, then the one of the same id, then the one of the same kind and name."""
     matched: list[Document | None] = []
     claimed: set[str] = set()
+    by_origin = _by_origin(catalog, incoming)
     for item in incoming:
-        existing = catalog.by_id.get(item.element_id) if item.element_id else None
+        existing = by_origin.get(_origin_key(item.kind, item.body.get("origin")))
+        if existing is not None and existing["id"] in claimed:
+            existing = None
+        if existing is None and item.element_id:
+            existing = catalog.by_id.get(item.element_id)
         if existing is not None and existing["kind"] != item.kind:
             raise ImportConflict(
                 f"{item.element_id!r} is a {KINDS[existing['kind']].label} on this branch, "
@@ -394,10 +445,20 @@ def match_existing(catalog: Catalog, incoming: Sequence[Incoming]) -> list[Docum
     for index, item in enumerate(incoming):
         if matched[index] is None:
             existing = catalog.get(item.kind, item.body["apiName"])
+            if existing is not None and _other_origin(existing, item):
+                existing = None  # the name is the same, the source concept is another one
             if existing is not None and existing["id"] not in claimed:
                 matched[index] = existing
                 claimed.add(existing["id"])
     return matched
+
+
+def _other_origin(existing: Document, item: Incoming) -> bool:
+    keys = (
+        _origin_key(item.kind, existing.get("origin")),
+        _origin_key(item.kind, item.body.get("origin")),
+    )
+    return None not in keys and keys[0] != keys[1]
 
 
 def _error(path: str, code: str, message: str) -> dict[str, str]:

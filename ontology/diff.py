@@ -105,6 +105,8 @@ RULES: dict[str, Rule] = {
              "A reference follows an element, property or parameter renamed in the same diff",
              "safe", (), "The rename itself is reported (and classified) separately."),
         Rule("OMS-C011", "ItemsReordered", "Only the order of a list changed", "safe"),
+        Rule("OMS-C012", "ProvenanceChanged",
+             "aliases, translations or the import origin (source IRI, version) changed", "safe"),
         # object types
         Rule("OMS-C020", "PrimaryKeyChanged", "The primary key is another property",
              "breaking", (CLIENTS, DATA, ACTIONS),
@@ -807,12 +809,16 @@ INNER_REFERENCES = {
 }
 
 DISPLAY = _rule("OMS-C009")
+PROVENANCE = _rule("OMS-C012")
 COMMON_FIELDS: dict[str, Handler] = {
     "apiName": _renamed,
     "displayName": DISPLAY,
     "description": DISPLAY,
     "status": _status,
     "deprecation": _rule("OMS-C008"),
+    "aliases": PROVENANCE,
+    "translations": PROVENANCE,
+    "origin": PROVENANCE,
 }
 PROPERTY_FIELDS: dict[str, Handler] = {
     "apiName": _rule("OMS-C029"),
@@ -824,6 +830,9 @@ PROPERTY_FIELDS: dict[str, Handler] = {
     "required": _required("OMS-C032", "OMS-C033"),
     "sharedProperty": _binding("OMS-C034", "OMS-C035"),
     "valueType": _value_type_binding,
+    "aliases": PROVENANCE,
+    "translations": PROVENANCE,
+    "originIri": PROVENANCE,
 }
 LINK_END_FIELDS: dict[str, Handler] = {
     "objectType": _rule("OMS-C041"),

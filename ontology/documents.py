@@ -34,7 +34,8 @@ def prepare(kind: str, body: dict[str, Any], existing: Document | None = None) -
     """A storable document from a validated body: ids kept from ``existing`` or assigned.
 
     Items (properties, parameters) keep the id the client sent back; an item without one
-    keeps the id of the existing item of the same apiName, or gets a new id.
+    keeps the id of the existing item imported from the same IRI (``originIri``), else of the
+    one of the same apiName, or gets a new id.
     """
     document: Document = {
         "id": existing["id"] if existing else new_id(KINDS[kind].prefix),
@@ -43,9 +44,17 @@ def prepare(kind: str, body: dict[str, Any], existing: Document | None = None) -
     }
     if kind in ITEM_ID_LISTS:
         field, prefix = ITEM_ID_LISTS[kind]
-        known = {item["apiName"]: item["id"] for item in (existing or {}).get(field, [])}
+        items = (existing or {}).get(field, [])
+        known = {item["apiName"]: item["id"] for item in items}
+        known.update({f"<{i['originIri']}>": i["id"] for i in items if i.get("originIri")})
         document[field] = [
-            {"id": item.get("id") or known.get(item["apiName"]) or new_id(prefix), **item}
+            {
+                "id": item.get("id")
+                or known.get(f"<{item.get('originIri')}>")
+                or known.get(item["apiName"])
+                or new_id(prefix),
+                **item,
+            }
             for item in document.get(field, [])
         ]
     return document

@@ -75,6 +75,51 @@ class DeprecationSerializer(StrictSerializer):
     replacedBy = Char(required=False, allow_blank=True, max_length=100)  # noqa: N815
 
 
+IRI_MAX = 2000
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+class OriginSerializer(StrictSerializer):
+    """Where an imported element came from: the IRI that identifies it across versions."""
+
+    iri = Char(max_length=IRI_MAX, help_text="The IRI of the class, property or datatype.")
+    domain = Char(
+        max_length=IRI_MAX, required=False,
+        help_text="For a link type: the IRI of the class it starts from (one OWL object "
+        "property can make a link type per class).",
+    )  # fmt: skip
+    ontology = Char(max_length=IRI_MAX, required=False, help_text="The ontology's IRI.")
+    version = Char(
+        max_length=200, required=False,
+        help_text="The ontology version this element last changed in.",
+    )  # fmt: skip
+    equivalents = bounded_list(
+        Char(max_length=IRI_MAX), required=False, help_text="owl:equivalentClass IRIs."
+    )
+
+
+class TranslationSerializer(StrictSerializer):
+    displayName = Char(max_length=200, required=False)  # noqa: N815
+    description = Char(max_length=10000, required=False, allow_blank=True)
+    aliases = bounded_list(Char(max_length=200), required=False)
+
+
+class TranslationsField(serializers.DictField):
+    """``{"de": {"displayName": ...}, ...}``: keys are language tags (BCP 47)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=TranslationSerializer(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value: dict[str, Any] = super().to_internal_value(data)
+        bad = sorted(k for k in value if not LANGUAGE_TAG.match(str(k)))
+        if bad:
+            raise serializers.ValidationError(f"{bad[0]!r} is not a language tag (BCP 47).")
+        if len(value) > MAX_ITEMS:
+            raise serializers.ValidationError(TOO_MANY["max_length"])
+        return value
+
+
 class ElementSerializer(DocumentSerializer):
     """The members every element has."""
 
@@ -85,6 +130,15 @@ class ElementSerializer(DocumentSerializer):
     description = Char(max_length=10000, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(STATUSES, default="experimental")
     deprecation = DeprecationSerializer(required=False, allow_null=True)
+    aliases = bounded_list(
+        Char(max_length=200), required=False, help_text="Other names (skos:altLabel)."
+    )
+    translations = TranslationsField(
+        required=False, help_text="displayName, description and aliases in other languages."
+    )
+    origin = OriginSerializer(
+        required=False, help_text="Set by imports: the source IRI, ontology and version."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs.setdefault("displayName", attrs.get("apiName", ""))
@@ -122,6 +176,11 @@ class PropertySerializer(StrictSerializer):
     valueType = Char(max_length=100, required=False)  # noqa: N815
     status = serializers.ChoiceField(STATUSES, default="active")
     visibility = serializers.ChoiceField(["prominent", "normal", "hidden"], default="normal")
+    aliases = bounded_list(Char(max_length=200), required=False)
+    translations = TranslationsField(required=False)
+    originIri = Char(  # noqa: N815
+        max_length=IRI_MAX, required=False, help_text="Set by imports: the property's IRI."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs.setdefault("displayName", attrs["apiName"])

@@ -110,9 +110,17 @@ class BundleSerializer(serializers.Serializer):
     )
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSubjectSerializer(serializers.Serializer):
     subject = serializers.CharField(help_text="The IRI the finding is about.")
-    reason = serializers.CharField()
+    detail = serializers.CharField(required=False, help_text="What is particular to it.")
+
+
+class FindingSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="What was assumed or left out, once.")
+    count = serializers.IntegerField(help_text="How many subjects it concerns.")
+    subjects = FindingSubjectSerializer(
+        many=True, help_text="The first 20 subjects, sorted by IRI."
+    )
 
 
 class ImportReportSerializer(serializers.Serializer):

@@ -19,16 +19,25 @@ from typing import Any
 
 from django.conf import settings
 from rdflib import Graph
+from rdflib.namespace import OWL, RDF
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
 from oms_project.problems import flatten_drf_errors
 from ontology import selectors
-from ontology.bundles import ImportReport, Incoming, Mode, duplicate_errors, elements_import
+from ontology.bundles import (
+    ImportReport,
+    Incoming,
+    Mode,
+    Prepared,
+    duplicate_errors,
+    elements_import,
+)
 from ontology.catalog import Catalog
 from ontology.exceptions import InvalidTurtle
 from ontology.kinds import KINDS
 from ontology.turtle.export import catalog_graph
+from ontology.turtle.naming import Pins
 from ontology.turtle.reader import Mapped, graph_elements
 from ontology.turtle.vocabulary import IMPORT_BASE, OMS, namespaces
 
@@ -73,24 +82,35 @@ def turtle_import(
     mode: Mode = "merge",
     dry_run: bool = False,
 ) -> ImportReport:
-    """Map an OWL/RDFS Turtle document to elements and apply them as one checked commit."""
-    mapped = turtle_elements(text)
-    incoming = _incoming(mapped.elements)
+    """Map an OWL/RDFS Turtle document to elements and apply them as one checked commit.
+
+    The mapping runs against the head the import is planned on, so every IRI the branch
+    imported before keeps its apiName there (``naming.Pins``)."""
+    graph = turtle_graph(text)
+
+    def prepared(catalog: Catalog) -> Prepared:
+        documents = (d for kind in sorted(KINDS) for d in catalog.of_kind(kind))
+        mapped = graph_elements(graph, Pins.of(documents))
+        return Prepared(_incoming(mapped.elements), mapped.warnings, mapped.unmapped)
+
     return elements_import(
         branch=branch,
-        incoming=incoming,
+        incoming=prepared,
         actor=actor,
-        message=message or f"Import {len(incoming)} element(s) from Turtle ({mode})",
+        message=message or f"Import {_title(graph)} from Turtle ({mode})",
         mode=mode,
         dry_run=dry_run,
         source="turtle",
-        warnings=mapped.warnings,
-        unmapped=mapped.unmapped,
     )
 
 
 def turtle_elements(text: str) -> Mapped:
     """The elements a Turtle document maps to, with warnings and what could not be mapped."""
+    return graph_elements(turtle_graph(text))
+
+
+def turtle_graph(text: str) -> Graph:
+    """The graph of a Turtle document, within ``OMS_MAX_TURTLE_TRIPLES``."""
     progress.stage("parsing the Turtle")
     graph = parse_turtle(text)
     if len(graph) > settings.OMS_MAX_TURTLE_TRIPLES:
@@ -99,7 +119,16 @@ def turtle_elements(text: str) -> Mapped:
             "(OMS_MAX_TURTLE_TRIPLES)."
         )
     progress.stage(f"mapping {len(graph)} triple(s) to elements")
-    return graph_elements(graph)
+    return graph
+
+
+def _title(graph: Graph) -> str:
+    """The ontology a graph holds, as a commit message names it."""
+    header = min((s for s in graph.subjects(RDF.type, OWL.Ontology)), key=str, default=None)
+    if header is None:
+        return "an ontology"
+    version = graph.value(header, OWL.versionInfo) or graph.value(header, OWL.versionIRI)
+    return f"{header} {version}" if version else str(header)
 
 
 def parse_turtle(text: str) -> Graph:

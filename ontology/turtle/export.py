@@ -7,7 +7,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ontology.catalog import Catalog
@@ -75,6 +75,19 @@ class _Exporter:
             self.add(subject, OMS.status, Literal(item["status"]))
             if item["status"] == "deprecated":
                 self.add(subject, OWL.deprecated, Literal(True))
+        for alias in item.get("aliases", []):
+            self.add(subject, SKOS.altLabel, Literal(alias))
+        for language, texts in sorted(item.get("translations", {}).items()):
+            if texts.get("displayName"):
+                self.add(subject, RDFS.label, Literal(texts["displayName"], lang=language))
+            if texts.get("description"):
+                self.add(subject, RDFS.comment, Literal(texts["description"], lang=language))
+            for alias in texts.get("aliases", []):
+                self.add(subject, SKOS.altLabel, Literal(alias, lang=language))
+        if item.get("origin"):
+            self.add(subject, OMS.origin, _json_literal(item["origin"]))
+        if item.get("originIri"):
+            self.add(subject, OMS.originIri, URIRef(item["originIri"]))
 
     def object_types(self, subject: URIRef, doc: Document) -> None:
         self.add(subject, RDF.type, OWL.Class)

@@ -1,18 +1,21 @@
 """An OWL/RDFS graph as OMS elements: every triple is used or reported, never dropped.
 
-The mapping (docs/import-export.md): named classes become object types, or interfaces when
-other classes subclass them and properties name them, or groups when they only group their
-subclasses; datatype properties become properties of the classes in their domain (shared
-properties when they have no domain or an interface's); object properties become link
-types, with cardinality from ``owl:FunctionalProperty``/``owl:InverseFunctionalProperty``;
-OWL 2 datatype definitions become value types. ``oms:`` annotations, as OMS exports write
-them, take precedence, so an OMS export reads back to the same elements.
+The mapping (docs/import-export.md) is chosen so that an element's kind never depends on how
+the hierarchy grows: every named class becomes an object type; a class with subclasses also
+becomes a group that its descendants join, and they inherit its datatype properties. Datatype
+properties become properties of the classes in their domain (shared properties when they have
+no domain); object properties become link types, one per domain class, an ``owl:inverseOf``
+pair one link type named at both ends; restrictions used as superclasses add properties and
+link types; OWL 2 datatype definitions become value types. Every element records the IRI it
+came from (``origin``) and keeps the apiName its branch already gives that IRI
+(:class:`~ontology.turtle.naming.Pins`). ``oms:`` annotations, as OMS exports write them,
+take precedence, so an OMS export reads back to the same elements.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -22,9 +25,9 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ontology import datatypes
-from ontology.bundles import Finding
 from ontology.kinds import KINDS
 from ontology.serializers import CAMEL, PASCAL, STATUSES
+from ontology.turtle.findings import Finding, Findings
 from ontology.turtle.names import (
     camel_case,
     humanize,
@@ -36,6 +39,7 @@ from ontology.turtle.names import (
     snake_case,
     unique,
 )
+from ontology.turtle.naming import Candidate, Pins, assign, namespace, prefix_for
 from ontology.turtle.vocabulary import (
     ASSUMED_DECIMAL,
     CLASS_KINDS,
@@ -44,9 +48,17 @@ from ontology.turtle.vocabulary import (
     MAX_DESCRIPTION,
     MAX_DISPLAY,
     OMS,
+    ONTOLOGY_BASE,
     TITLE_NAMES,
     Triple,
 )
+
+LABELS = (RDFS.label, SKOS.prefLabel)
+DESCRIPTIONS = (RDFS.comment, SKOS.definition, DCTERMS.description)
+CARDINALITY = (OWL.cardinality, OWL.maxCardinality, OWL.qualifiedCardinality,
+               OWL.maxQualifiedCardinality)  # fmt: skip
+AT_LEAST = (OWL.cardinality, OWL.minCardinality, OWL.qualifiedCardinality,
+            OWL.minQualifiedCardinality)  # fmt: skip
 
 
 @dataclass
@@ -58,9 +70,10 @@ class Mapped:
     unmapped: list[Finding] = field(default_factory=list)
 
 
-def graph_elements(graph: Graph) -> Mapped:
-    """The elements an rdflib graph maps to, with warnings and what could not be mapped."""
-    return _Reader(graph).read()
+def graph_elements(graph: Graph, pins: Pins | None = None) -> Mapped:
+    """The elements an rdflib graph maps to, with warnings and what could not be mapped;
+    IRIs in ``pins`` keep the apiNames given there."""
+    return _Reader(graph, pins or Pins()).read()
 
 
 @dataclass
@@ -71,19 +84,39 @@ class _Class:
     kind: str
     name: str
     parents: list[URIRef]
+    children: list[URIRef] = field(default_factory=list)
     body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A link type to make: property ``prop`` from class ``source`` to class ``target``."""
+
+    prop: URIRef
+    source: URIRef
+    target: URIRef
+    cardinality: str
+    inverse: Node | None
+    declared: bool = True  # from the property's domain, not from a restriction
 
 
 class _Reader:
     """Maps one graph to elements, recording each triple it uses; the rest is reported."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, pins: Pins) -> None:
         self.g = graph
+        self.pins = pins
         self.used: set[Triple] = set()
-        self.out = Mapped()
+        self.warnings, self.unmapped = Findings(), Findings()
         self.names: dict[str, set[str]] = defaultdict(set)
+        self.bound = {str(ns): prefix for prefix, ns in graph.namespaces()}
+        self.ontology, self.version, self.home = "", "", ""
         # Keyed by the IRIs (URIRef) of what they hold, looked up with any graph node.
         self.classes: dict[Node, _Class] = {}
+        self.hierarchy: dict[URIRef, dict[str, Any]] = {}  # class -> the group of its subclasses
+        self.restrictions: dict[URIRef, list[Node]] = defaultdict(list)
+        self.equivalents: dict[URIRef, list[str]] = defaultdict(list)
+        self.own: dict[URIRef, dict[str, dict[str, Any]]] = defaultdict(dict)  # class -> props
         self.value_types: dict[Node, dict[str, Any]] = {}
         self.shared: dict[Node, dict[str, Any]] = {}
         self.links: list[dict[str, Any]] = []
@@ -92,32 +125,34 @@ class _Reader:
     # -- the steps ----------------------------------------------------------------------------
 
     def read(self) -> Mapped:
+        self.read_header()
         self.read_value_types()
         self.read_classes()
         data, links = self.properties()
         for prop in data:
             self.data_property(prop)
+        self.data_restrictions()
+        for cls in self.of_kind("object-types"):
+            self.name_properties(cls)
         self.inherit_interface_properties()
         for cls in self.of_kind("object-types"):
             self.finish_keys(cls)
-        done: set[Node] = set()
-        for prop in links:
-            if prop not in done:
-                done.update(self.object_property(prop))
+        self.read_links(links)
         self.read_action_types()
         self.read_individuals()
         self.report_the_rest()
-        self.out.elements = self.elements()
-        return self.out
-
-    def elements(self) -> list[dict[str, Any]]:
-        found = [
+        elements = [
             *self.value_types.values(),
             *self.shared.values(),
             *(cls.body for cls in self.classes.values() if cls.body),
+            *self.hierarchy.values(),
             *self.links,
         ]
-        return sorted(found, key=lambda e: (e["kind"], e["apiName"]))
+        return Mapped(
+            sorted(elements, key=lambda e: (e["kind"], e["apiName"])),
+            self.warnings.report(),
+            self.unmapped.report(),
+        )
 
     # -- graph access that remembers what it used ----------------------------------------------
 
@@ -129,7 +164,7 @@ class _Reader:
     def one(self, s: Node, p: Node) -> Node | None:
         found = self.objects(s, p)
         if len(found) > 1:
-            self.warn(s, f"{len(found)} values of {self.qname(p)}; kept {found[0]}.")
+            self.warn(s, f"Several values of {self.qname(p)}; the first is kept.", str(found[0]))
         return found[0] if found else None
 
     def has(self, s: Node, p: Node, o: Node) -> bool:
@@ -146,6 +181,13 @@ class _Reader:
         value = self.one(s, p)
         return bool(value.toPython()) if isinstance(value, Literal) else None
 
+    def number(self, s: Node, p: Node) -> int | None:
+        value = self.one(s, p)
+        try:
+            return int(value.toPython()) if isinstance(value, Literal) else None
+        except (TypeError, ValueError):
+            return None
+
     def json_annotation(self, s: Node, p: Node) -> Any:
         text = self.literal(s, p)
         if text is None:
@@ -155,24 +197,6 @@ class _Reader:
         except ValueError:
             self.warn(s, f"{self.qname(p)} is not JSON; ignored.")
             return None
-
-    def text(self, s: Node, predicates: Iterable[Node], limit: int) -> str | None:
-        """The preferred text among predicates (English or untagged first), within ``limit``."""
-        candidates: list[Literal] = []
-        for p in predicates:
-            candidates.extend(o for o in self.objects(s, p) if isinstance(o, Literal))
-        if not candidates:
-            return None
-        candidates.sort(key=lambda o: (o.language not in (None, "en"), str(o)))
-        chosen = (
-            " ".join(str(candidates[0]).split()) if limit <= MAX_DISPLAY else str(candidates[0])
-        )
-        if len({str(o) for o in candidates}) > 1:
-            self.warn(s, f"Several labels or comments; kept {chosen[:60]!r}.")
-        if len(chosen) > limit:
-            self.warn(s, f"Text cut to {limit} characters.")
-            chosen = chosen[:limit]
-        return chosen
 
     def consume_all(self, s: Node) -> list[Node]:
         """Mark every triple of ``s`` (and of blank nodes under it) as used; their predicates."""
@@ -189,22 +213,22 @@ class _Reader:
                     pending.append(o)
         return predicates
 
-    def warn(self, s: Node, reason: str) -> None:
-        self.out.warnings.append({"subject": self.subject(s), "reason": reason})
+    def warn(self, s: Node, reason: str, detail: str = "") -> None:
+        self.warnings.add(reason, self.subject(s), detail)
 
-    def leave(self, s: Node, reason: str) -> None:
-        self.out.unmapped.append({"subject": self.subject(s), "reason": reason})
+    def leave(self, s: Node, reason: str, detail: str = "") -> None:
+        self.unmapped.add(reason, self.subject(s), detail)
 
     def subject(self, s: Node) -> str:
         """An IRI to show for ``s``: its own, or that of the named node a blank node hangs on."""
         seen = {s}
         while isinstance(s, BNode):
-            owner = next(iter(self.g.subjects(None, s)), None)
+            owner = min(self.g.subjects(None, s), key=str, default=None)
             if owner is None or owner in seen:
-                return f"_:{s}"
+                return "_:blank"
             seen.add(owner)
             s = owner
-        return f"{s} (blank node)" if len(seen) > 1 else str(s)
+        return str(s)
 
     def qname(self, node: Node) -> str:
         try:
@@ -213,44 +237,159 @@ class _Reader:
         except (ValueError, TypeError):
             return str(node)
 
-    # -- names ---------------------------------------------------------------------------------
+    def qnames(self, predicates: Iterable[Node]) -> str:
+        return ", ".join(sorted({self.qname(p) for p in predicates}))
 
-    def name(self, s: URIRef, kind: str, *, camel: bool) -> str:
-        """A free apiName of ``kind``: oms:apiName, else the IRI's local name, made valid."""
-        pattern = CAMEL if camel else PASCAL
+    # -- the header, origins and names -----------------------------------------------------------
+
+    def read_header(self) -> None:
+        headers = sorted(
+            s for s in self.g.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef)
+        )
+        if headers:
+            header = headers[0]
+            self.has(header, RDF.type, OWL.Ontology)
+            self.ontology = str(header)
+            self.version = self.literal(header, OWL.versionInfo) or str(
+                self.one(header, OWL.versionIRI) or ""
+            )
+            self.home = self.ontology.rstrip("#/")
+
+    def origin(self, s: Node, domain: Node | None = None) -> dict[str, Any] | None:
+        """Where an element came from: ``oms:origin`` as written, else the subject's IRI with
+        the ontology and version (none for the IRIs of an OMS export)."""
+        annotated = self.json_annotation(s, OMS.origin)
+        if isinstance(annotated, dict) and isinstance(annotated.get("iri"), str):
+            return annotated
+        if not isinstance(s, URIRef) or str(s).startswith(ONTOLOGY_BASE):
+            return None
+        origin: dict[str, Any] = {"iri": str(s)}
+        if domain is not None:
+            origin["domain"] = self.origin_iri(domain)
+        if self.ontology:
+            origin["ontology"] = self.ontology
+        if self.version:
+            origin["version"] = self.version[:200]
+        if self.equivalents.get(s):
+            origin["equivalents"] = sorted(set(self.equivalents[s]))
+        return origin
+
+    def origin_iri(self, s: Node) -> str:
+        annotated = self.json_annotation(s, OMS.origin)
+        if isinstance(annotated, dict) and isinstance(annotated.get("iri"), str):
+            return str(annotated["iri"])
+        return str(s)
+
+    def candidate(self, s: Node, *, pascal: bool, qualifier: str = "") -> Candidate:
+        """What ``s`` would like to be called: its oms:apiName, else its local name."""
+        pattern = PASCAL if pascal else CAMEL
         given = self.literal(s, OMS.apiName)
         if given and pattern.match(given):
-            base = given
-        else:
-            base = (camel_case if camel else pascal_case)(local_name(s))
-            if given:
-                self.warn(s, f"oms:apiName {given!r} is not valid here; used {base!r}.")
-        return unique(base, self.names[kind], lambda taken: self.warn(s, taken))
+            return Candidate(given, preferred=True, iri=str(s))
+        base = (pascal_case if pascal else camel_case)(local_name(s))
+        if given:
+            self.warn(s, "oms:apiName is not valid here; the local name is used.", given)
+        space = namespace(str(s))
+        qualifiers = (qualifier, prefix_for(space, self.bound)) if qualifier else (
+            prefix_for(space, self.bound),
+        )  # fmt: skip
+        return Candidate(base, qualifiers, preferred=self.at_home(space), iri=str(s))
 
-    def meta(self, s: URIRef, api_name: str) -> dict[str, Any]:
-        """displayName, description and status of an element or property."""
+    def at_home(self, space: str) -> bool:
+        return bool(self.home) and space.rstrip("#/") == self.home
+
+    def named(self, kind: str, subjects: Iterable[Node], *, pascal: bool) -> dict[Node, str]:
+        """apiNames of ``kind`` for ``subjects``: pinned, bare or qualified (naming.py)."""
+        candidates = {s: self.candidate(s, pascal=pascal) for s in subjects}
+        pinned = {s: n for s in candidates if (n := self.pins.element(kind, self.origin_iri(s)))}
+        names = assign(candidates, pascal=pascal, taken=self.names[kind], pinned=pinned)
+        self.names[kind].update(names.values())
+        for s, name in names.items():
+            if name != candidates[s].base and s not in pinned:
+                self.warn(s, "Another IRI has the same local name; the name is qualified.", name)
+        return names
+
+    # -- element members ---------------------------------------------------------------------------
+
+    def meta(self, s: Node, api_name: str) -> dict[str, Any]:
+        """displayName, description, aliases, translations and status of an element or property."""
+        labels = self.texts(s, (OMS.displayName, *LABELS))
+        descriptions = self.texts(s, (OMS.description, *DESCRIPTIONS))
+        aliases = self.texts(s, (SKOS.altLabel,))
+        language = self.preferred_language(labels)
+        main = (language, None, "en")  # untagged text and English are the main language
         body: dict[str, Any] = {
-            "displayName": self.text(s, (OMS.displayName, RDFS.label, SKOS.prefLabel), MAX_DISPLAY)
-            or humanize(api_name)
+            "displayName": self.pick(s, labels.get(language), MAX_DISPLAY) or humanize(api_name)
         }
-        description = self.text(
-            s,
-            (OMS.description, RDFS.comment, SKOS.definition, DCTERMS.description),
-            MAX_DESCRIPTION,
-        )
+        texts = next((d for m in main if (d := descriptions.get(m))), None)
+        description = self.pick(s, texts, MAX_DESCRIPTION)
         if description:
             body["description"] = description
+        main_aliases = {" ".join(a.split())[:MAX_DISPLAY] for m in main for a in aliases.get(m, [])}
+        if main_aliases:
+            body["aliases"] = sorted(main_aliases)
+        translations: dict[str, dict[str, Any]] = {}
+        for other in sorted({*labels, *descriptions, *aliases} - set(main), key=str):
+            assert other is not None
+            entry: dict[str, Any] = {}
+            if labels.get(other):
+                entry["displayName"] = " ".join(sorted(labels[other])[0].split())[:MAX_DISPLAY]
+            if descriptions.get(other):
+                entry["description"] = sorted(descriptions[other])[0][:MAX_DESCRIPTION]
+            if aliases.get(other):
+                entry["aliases"] = sorted({a[:MAX_DISPLAY] for a in aliases[other]})
+            translations[other] = entry
+        if translations:
+            body["translations"] = translations
         status = self.literal(s, OMS.status)
-        deprecated = self.flag(s, OWL.deprecated)
+        deprecated = (
+            self.flag(s, OWL.deprecated)
+            or self.has(s, RDF.type, OWL.DeprecatedClass)
+            or self.has(s, RDF.type, OWL.DeprecatedProperty)
+        )
         if status in STATUSES:
             body["status"] = status
         elif deprecated:
             body["status"] = "deprecated"
         elif status:
-            self.warn(s, f"oms:status {status!r} is not one of {', '.join(STATUSES)}.")
+            self.warn(s, "oms:status is not an OMS status; ignored.", status)
         return body
 
-    def element(self, s: URIRef, kind: str, api_name: str) -> dict[str, Any]:
+    def texts(self, s: Node, predicates: Iterable[Node]) -> dict[str | None, list[str]]:
+        """Literal texts by language (None: untagged), from the first predicate that has some
+        in that language."""
+        found: dict[str | None, list[str]] = {}
+        for p in predicates:
+            by_language: dict[str | None, list[str]] = defaultdict(list)
+            for o in self.objects(s, p):
+                if isinstance(o, Literal):
+                    by_language[o.language.lower() if o.language else None].append(str(o))
+            for language, texts in by_language.items():
+                found.setdefault(language, texts)
+        return found
+
+    @staticmethod
+    def preferred_language(labels: dict[str | None, list[str]]) -> str | None:
+        """Untagged text first, then English, then the first language tag."""
+        for language in (None, "en", *sorted(k for k in labels if k and k.startswith("en-"))):
+            if language in labels:
+                return language
+        return min((k for k in labels if k), default=None)
+
+    def pick(self, s: Node, texts: list[str] | None, limit: int) -> str | None:
+        if not texts:
+            return None
+        chosen = sorted(texts)[0]
+        chosen = " ".join(chosen.split()) if limit <= MAX_DISPLAY else chosen
+        if len(set(texts)) > 1:
+            self.warn(s, "Several labels or comments in one language; the first is kept.",
+                      chosen[:60])  # fmt: skip
+        if len(chosen) > limit:
+            self.warn(s, f"A text is cut to {limit} characters.")
+            chosen = chosen[:limit]
+        return chosen
+
+    def element(self, s: Node, kind: str, api_name: str) -> dict[str, Any]:
         """The members every element has, plus the private ``_iri`` used in error paths."""
         body: dict[str, Any] = {"_iri": str(s), "kind": kind, "apiName": api_name}
         body.update(self.meta(s, api_name))
@@ -258,19 +397,38 @@ class _Reader:
         if element_id:
             body["id"] = element_id
         deprecation = self.json_annotation(s, OMS.deprecation)
-        if isinstance(deprecation, dict) and body.get("status") == "deprecated":
-            body["deprecation"] = deprecation
+        if body.get("status") == "deprecated":
+            replaced = self.one(s, DCTERMS.isReplacedBy)
+            if isinstance(deprecation, dict):
+                body["deprecation"] = deprecation
+            elif replaced is not None:
+                body["deprecation"] = {"reason": "Deprecated in the source ontology."}
+                if replaced in self.classes:
+                    body["deprecation"]["replacedBy"] = self.classes[replaced].name
+        origin = self.origin(s)
+        if origin:
+            body["origin"] = origin
         self.literal(s, OMS.kind)  # consumed: the kind was read when classifying
         return body
 
     # -- value types ----------------------------------------------------------------------------
 
     def read_value_types(self) -> None:
-        for s in sorted(self.g.subjects(RDF.type, RDFS.Datatype), key=str):
-            if isinstance(s, URIRef) and s not in FROM_XSD:
-                self.value_type(s)
+        found = [
+            s
+            for s in sorted(self.g.subjects(RDF.type, RDFS.Datatype), key=str)
+            if isinstance(s, URIRef) and s not in FROM_XSD
+        ]
+        defined: dict[Node, Any] = {s: self.value_type(s) for s in found}
+        names = self.named("value-types", [s for s, d in defined.items() if d], pascal=True)
+        for s, name in names.items():
+            base, constraints = defined[s] or ({}, [])
+            body = self.element(s, "value-types", name)
+            body.update(baseType=base, constraints=constraints)
+            self.value_types[s] = body
 
-    def value_type(self, s: URIRef) -> None:
+    def value_type(self, s: URIRef) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The base type and constraints of a datatype (None, reported, if OMS has none)."""
         self.has(s, RDF.type, RDFS.Datatype)
         constraints: list[dict[str, Any]] = []
         bases: list[Node] = []
@@ -281,11 +439,8 @@ class _Reader:
             base = self.base_type(s, bases)
         if base is None:
             self.leave(s, "A datatype without a base type OMS knows (owl:onDatatype).")
-            return
-        api_name = self.name(s, "value-types", camel=False)
-        body = self.element(s, "value-types", api_name)
-        body.update(baseType=base, constraints=constraints)
-        self.value_types[s] = body
+            return None
+        return base, constraints
 
     def datatype_definition(
         self, s: URIRef, node: Node, constraints: list[dict[str, Any]]
@@ -300,13 +455,13 @@ class _Reader:
             bases.extend(v.datatype or XSD.string for v in literals if isinstance(v, Literal))
         restrictions = self.one(node, OWL.withRestrictions)
         if restrictions is not None:
-            constraints.extend(self.restrictions(s, restrictions))
+            constraints.extend(self.facets(s, restrictions))
         left = self.consume_all(node)
         if left:
-            self.leave(s, f"Datatype definition parts not mapped: {self.qnames(left)}.")
+            self.leave(s, "Datatype definition parts are not mapped.", self.qnames(left))
         return bases
 
-    def restrictions(self, s: URIRef, head: Node) -> list[dict[str, Any]]:
+    def facets(self, s: URIRef, head: Node) -> list[dict[str, Any]]:
         found: dict[str, Any] = {}
         for node in self.collection(head):
             for facet, value in sorted(self.g.predicate_objects(node), key=str):
@@ -314,7 +469,7 @@ class _Reader:
                 if isinstance(facet, URIRef) and facet in FACETS and isinstance(value, Literal):
                     found[FACETS[facet]] = json_value(value)
                 else:
-                    self.leave(s, f"Facet {self.qname(facet)} has no OMS constraint.")
+                    self.leave(s, "A datatype facet has no OMS constraint.", self.qname(facet))
         constraints: list[dict[str, Any]] = []
         if "pattern" in found:
             constraints.append({"type": "regex", "pattern": found["pattern"]})
@@ -333,9 +488,9 @@ class _Reader:
         if not known:
             return None
         if len(set(known)) > 1:
-            self.warn(s, f"Several base datatypes; used {known[0]}.")
+            self.warn(s, "Several base datatypes; the first is used.", known[0])
         if known[0] == "decimal":
-            self.warn(s, "xsd:decimal says no precision; assumed decimal(38,10).")
+            self.warn(s, "xsd:decimal says no precision; decimal(38,10) is assumed.")
             return dict(ASSUMED_DECIMAL)
         return {"type": known[0]}
 
@@ -355,13 +510,19 @@ class _Reader:
 
     def read_classes(self) -> None:
         iris = self.class_iris()
+        if not self.home and iris:  # no header: the namespace most classes are in
+            counts = Counter(namespace(str(s)) for s in iris)
+            self.home = min(counts, key=lambda n: (-counts[n], n)).rstrip("#/")
         parents = {s: self.superclasses(s, iris) for s in sorted(iris, key=str)}
-        is_parent = {p for ps in parents.values() for p in ps}
-        used_in_properties = self.classes_in_properties()
-        for s, supers in parents.items():
-            kind = self.class_kind(s, s in is_parent, s in used_in_properties)
-            name = self.name(s, kind, camel=False)
-            self.classes[s] = _Class(s, kind, name, supers)
+        kinds = {s: self.class_kind(s) for s in parents}
+        for kind in CLASS_KINDS:
+            of_kind = [s for s in parents if kinds[s] == kind]
+            for s, name in self.named(kind, of_kind, pascal=True).items():
+                self.classes[s] = _Class(cast(URIRef, s), kind, name, parents[cast(URIRef, s)])
+        for cls in self.classes.values():
+            for parent in cls.parents:
+                self.classes[parent].children.append(cls.iri)
+        self.hierarchy_groups()
         for cls in self.classes.values():
             cls.body = self.element(cls.iri, cls.kind, cls.name)
             getattr(self, "class_" + cls.kind.replace("-", "_"))(cls)
@@ -379,53 +540,76 @@ class _Reader:
         return {s for s in found if s not in (OWL.Thing, RDFS.Resource) and s not in datatypes_}
 
     def superclasses(self, s: URIRef, classes: set[URIRef]) -> list[URIRef]:
+        """Named superclasses; restrictions and equivalences are kept for later steps."""
         self.has(s, RDF.type, OWL.Class)
         self.has(s, RDF.type, RDFS.Class)
-        found = []
+        found: list[URIRef] = []
         for parent in self.objects(s, RDFS.subClassOf):
             if parent in (OWL.Thing, RDFS.Resource):
                 continue
             if isinstance(parent, URIRef) and parent in classes:
                 found.append(parent)
             else:
-                self.class_expression(s, parent)
-        return found
+                found.extend(self.class_expression(s, parent, classes))
+        for equivalent in self.objects(s, OWL.equivalentClass):
+            if isinstance(equivalent, URIRef):
+                self.equivalents[s].append(str(equivalent))
+            else:
+                found.extend(self.class_expression(s, equivalent, classes))
+        return sorted(set(found) - {s}, key=str)
 
-    def class_expression(self, s: URIRef, node: Node) -> None:
-        """An anonymous superclass (a restriction, a union ...): reported, never mapped."""
+    def class_expression(self, s: URIRef, node: Node, classes: set[URIRef]) -> list[URIRef]:
+        """An anonymous superclass: a restriction (kept for the property steps), an
+        intersection (its named members are superclasses), or reported."""
         if (node, RDF.type, OWL.Restriction) in self.g:
-            on = self.g.value(node, OWL.onProperty)
-            what = [
-                self.qname(p)
-                for p in self.g.predicates(node, None)
-                if p not in (RDF.type, OWL.onProperty)
-            ]
-            self.leave(
-                s,
-                f"OWL restriction on {self.qname(on) if on else '?'} ({', '.join(sorted(what))}) "
-                "has no OMS equivalent.",
-            )
-        else:
-            self.leave(s, "An anonymous superclass (class expression) has no OMS equivalent.")
+            self.restrictions[s].append(node)
+            return []
+        members = self.g.value(node, OWL.intersectionOf)
+        if members is not None:
+            self.has(node, RDF.type, OWL.Class)
+            self.objects(node, OWL.intersectionOf)
+            named: list[URIRef] = []
+            for member in self.collection(members):
+                if isinstance(member, URIRef) and member in classes:
+                    named.append(member)
+                elif isinstance(member, URIRef):
+                    self.equivalents[s].append(str(member))
+                else:
+                    named.extend(self.class_expression(s, member, classes))
+            return named
+        constructs = [self.qname(p) for p in self.g.predicates(node) if p != RDF.type]
+        self.leave(s, f"A class expression ({', '.join(sorted(set(constructs))) or 'empty'}) "
+                      "has no OMS equivalent.")  # fmt: skip
         self.consume_all(node)
+        return []
 
-    def classes_in_properties(self) -> set[Node]:
-        """Classes named as a domain or range of a property (so they carry structure)."""
-        found: set[Node] = set()
-        for p in (RDFS.domain, RDFS.range):
-            for node in self.g.objects(None, p):
-                found.update(self.union_members(node, consume=False) or [node])
-        return found
-
-    def class_kind(self, s: URIRef, is_parent: bool, in_properties: bool) -> str:
+    def class_kind(self, s: URIRef) -> str:
         declared = self.literal(s, OMS.kind)
         if declared in CLASS_KINDS:
             return declared
         if declared:
-            self.warn(s, f"oms:kind {declared!r} is not a class kind; guessed from the graph.")
-        if not is_parent:
-            return "object-types"
-        return "interfaces" if in_properties else "groups"
+            self.warn(s, "oms:kind is not a class kind; the class is an object type.", declared)
+        return "object-types"
+
+    def hierarchy_groups(self) -> None:
+        """A group for every object type with subclasses: its descendants join it."""
+        parents = [c.iri for c in self.of_kind("object-types") if c.children]
+        for s, name in self.named("groups", parents, pascal=True).items():
+            cls = self.classes[s]
+            body: dict[str, Any] = {
+                "_iri": str(s), "kind": "groups", "apiName": name,
+                "displayName": self.texts_first(s) or humanize(cls.name),
+                "description": f"The subclasses of {cls.name}, direct or not (rdfs:subClassOf).",
+            }  # fmt: skip
+            origin = self.origin(s)
+            if origin:
+                body["origin"] = origin
+            self.hierarchy[cast(URIRef, s)] = body
+
+    def texts_first(self, s: Node) -> str | None:
+        labels = self.texts(s, (OMS.displayName, *LABELS))
+        chosen = labels.get(self.preferred_language(labels))
+        return " ".join(sorted(chosen)[0].split())[:MAX_DISPLAY] if chosen else None
 
     def class_object_types(self, cls: _Class) -> None:
         for key in ("pluralDisplayName", "icon"):
@@ -435,8 +619,10 @@ class _Reader:
         visibility = self.literal(cls.iri, OMS.visibility)
         if visibility in ("prominent", "normal", "hidden"):
             cls.body["visibility"] = visibility
+        ancestors = self.ancestors(cls)
         cls.body["groups"] = sorted(
-            {self.classes[a].name for a in self.ancestors(cls) if self.classes[a].kind == "groups"}
+            {self.classes[a].name for a in ancestors if self.classes[a].kind == "groups"}
+            | {self.hierarchy[a]["apiName"] for a in ancestors if a in self.hierarchy}
         )
         cls.body["implements"] = self.nearest_interfaces(cls)
         cls.body["properties"] = []
@@ -477,12 +663,11 @@ class _Reader:
     def class_groups(self, cls: _Class) -> None:
         for parent in cls.parents:
             other = self.classes[parent]
-            self.leave(
-                cls.iri,
-                f"Subclass of {KINDS[other.kind].label} {other.name}: OMS groups stand alone.",
-            )
+            self.leave(cls.iri, "A group (oms:kind) with a superclass: OMS groups stand alone.",
+                       f"{KINDS[other.kind].label} {other.name}")  # fmt: skip
 
     def ancestors(self, cls: _Class) -> list[URIRef]:
+        """Every superclass, direct or not, nearest first (a cycle ends where it repeats)."""
         seen: list[URIRef] = []
         pending = list(cls.parents)
         while pending:
@@ -493,8 +678,19 @@ class _Reader:
             pending.extend(self.classes[current].parents if current in self.classes else [])
         return seen
 
+    def descendants(self, cls: _Class) -> list[_Class]:
+        seen: dict[URIRef, _Class] = {}
+        pending = list(cls.children)
+        while pending:
+            current = pending.pop(0)
+            if current in seen or current == cls.iri:
+                continue
+            seen[current] = self.classes[current]
+            pending.extend(self.classes[current].children)
+        return list(seen.values())
+
     def nearest_interfaces(self, cls: _Class) -> list[str]:
-        """Interfaces among the superclasses, looking through groups but not past interfaces."""
+        """Interfaces among the superclasses, looking through other classes, not past them."""
         found: list[str] = []
         seen: set[URIRef] = set()
         pending = list(cls.parents)
@@ -506,12 +702,8 @@ class _Reader:
             parent = self.classes[current]
             if parent.kind == "interfaces":
                 found.append(parent.name)
-            elif parent.kind == "groups":
-                pending.extend(parent.parents)
             else:
-                self.leave(
-                    cls.iri, f"Subclass of object type {parent.name}: OMS types do not inherit."
-                )
+                pending.extend(parent.parents)
         return sorted(set(found))
 
     def of_kind(self, kind: str) -> list[_Class]:
@@ -545,7 +737,7 @@ class _Reader:
             self.shared_property(s, typed)
         for holder in holders:
             if holder.kind == "object-types":
-                self.attach(s, holder, typed)
+                self.own[holder.iri][str(s)] = self.property_spec(s, typed)
             elif holder.kind == "interfaces":
                 holder.body["properties"].append(
                     {
@@ -554,9 +746,8 @@ class _Reader:
                     }  # fmt: skip
                 )
             else:
-                self.leave(
-                    s, f"Its domain {holder.name} became a group; groups have no properties."
-                )
+                self.leave(s, "Its domain is a group (oms:kind); groups have no properties.",
+                           holder.name)  # fmt: skip
 
     def domains(self, s: URIRef) -> list[URIRef] | None:
         """The classes a property belongs to ([] for none); None (reported) if one is unknown."""
@@ -567,11 +758,11 @@ class _Reader:
         found = [d for d in found if d not in (OWL.Thing, RDFS.Resource)]
         unknown = [d for d in found if d not in self.classes]
         if unknown:
-            self.leave(s, f"Its domain {self.qname(unknown[0])} is not a class of this ontology.")
+            self.leave(s, "Its domain is not a class of this ontology.", self.qname(unknown[0]))
             return None
         if len(declared) > 1:
-            self.warn(s, "Several rdfs:domain: OWL reads them as an intersection; "
-                         "OMS gives the property to each class.")  # fmt: skip
+            self.warn(s, "Several rdfs:domain: OWL reads them as an intersection; OMS gives "
+                         "the property to each class.")  # fmt: skip
         # Each one is a key of self.classes, so an IRI.
         return [d for d in dict.fromkeys(found) if isinstance(d, URIRef)]
 
@@ -587,9 +778,11 @@ class _Reader:
             return self.collection(head)
         return rdf_list(self.g, head)
 
-    def data_type(self, s: URIRef) -> tuple[dict[str, Any], str | None] | None:
+    def data_type(
+        self, s: URIRef, ranges: list[Node] | None = None
+    ) -> tuple[dict[str, Any], str | None] | None:
         """(dataType, valueType) of a datatype property, or None (reported)."""
-        ranges = self.objects(s, RDFS.range)
+        ranges = self.objects(s, RDFS.range) if ranges is None else ranges
         annotated = self.json_annotation(s, OMS.dataType)
         value_type = next(
             (self.value_types[r]["apiName"] for r in ranges if r in self.value_types), None
@@ -600,23 +793,23 @@ class _Reader:
             self.leave(s, "Several rdfs:range datatypes; OMS properties have one type.")
             return None
         if not ranges:
-            self.warn(s, "No rdfs:range; assumed string.")
+            self.warn(s, "No rdfs:range; string is assumed.")
             return {"type": "string"}, None
         if value_type:
             return self.value_types[ranges[0]]["baseType"], value_type
         kind = FROM_XSD.get(ranges[0])
         if kind is None:
-            self.leave(s, f"Its range {self.qname(ranges[0])} has no OMS data type.")
+            self.leave(s, "Its range has no OMS data type.", self.qname(ranges[0]))
             return None
         if kind == "decimal":
-            self.warn(s, "xsd:decimal says no precision; assumed decimal(38,10).")
+            self.warn(s, "xsd:decimal says no precision; decimal(38,10) is assumed.")
             return dict(ASSUMED_DECIMAL), None
         return {"type": kind}, None
 
     def shared_property(self, s: URIRef, typed: tuple[dict[str, Any], str | None]) -> None:
         if s in self.shared:
             return
-        api_name = self.name(s, "shared-properties", camel=True)
+        (api_name,) = self.named("shared-properties", [s], pascal=False).values()
         body = self.element(s, "shared-properties", api_name)
         body["dataType"] = typed[0]
         if typed[1]:
@@ -630,13 +823,11 @@ class _Reader:
             self.shared_property(s, typed)
         return self.shared[s]["apiName"] if s in self.shared else camel_case(local_name(s))
 
-    def attach(self, s: URIRef, holder: _Class, typed: tuple[dict[str, Any], str | None]) -> None:
-        """A datatype property becomes a property of the object type ``holder``."""
-        taken = {p["apiName"] for p in holder.body["properties"]}
-        given = self.literal(s, OMS.apiName)
-        base = given if given and CAMEL.match(given) else camel_case(local_name(s))
-        api_name = unique(base, taken, lambda note: self.warn(s, note))
-        prop: dict[str, Any] = {"apiName": api_name, **self.meta(s, api_name), "dataType": typed[0]}
+    def property_spec(self, s: URIRef, typed: tuple[dict[str, Any], str | None]) -> dict[str, Any]:
+        """A property of an object type, without its apiName (named per type, later)."""
+        candidate = self.candidate(s, pascal=False)
+        prop: dict[str, Any] = {"_candidate": candidate, **self.meta(s, candidate.base)}
+        prop["dataType"] = typed[0]
         prop_id = self.literal(s, OMS.id)
         if prop_id:
             prop["id"] = prop_id
@@ -650,12 +841,83 @@ class _Reader:
             prop["_position"] = int(position.toPython())
         if typed[1]:
             prop["valueType"] = typed[1]
+        annotated = self.one(s, OMS.originIri)
+        if annotated is not None:
+            prop["originIri"] = str(annotated)
+        elif not str(s).startswith(ONTOLOGY_BASE):
+            prop["originIri"] = str(s)
         for parent in self.objects(s, RDFS.subPropertyOf):
             if parent in self.shared or (parent, RDF.type, OWL.DatatypeProperty) in self.g:
                 prop["sharedProperty"] = self.pending_shared_name(parent)
             else:
-                self.leave(s, f"rdfs:subPropertyOf {self.qname(parent)} is not a shared property.")
-        holder.body["properties"].append(prop)
+                self.leave(s, "rdfs:subPropertyOf names no shared property.", self.qname(parent))
+        return prop
+
+    def data_restrictions(self) -> None:
+        """Restrictions on datatype properties: the class gets the property (required when
+        the restriction says at least one)."""
+        for cls_iri, nodes in sorted(self.restrictions.items(), key=lambda i: str(i[0])):
+            cls = self.classes[cls_iri]
+            for node in nodes:
+                prop = self.g.value(node, OWL.onProperty)
+                if not (
+                    isinstance(prop, URIRef) and (prop, RDF.type, OWL.DatatypeProperty) in self.g
+                ):
+                    continue
+                self.consume_all(node)
+                if cls.kind != "object-types":
+                    self.leave(cls_iri, "A restriction on a class that is not an object type.")
+                    continue
+                if (node, OWL.hasValue, None) in self.g:
+                    self.leave(cls_iri, "An owl:hasValue restriction has no OMS equivalent.",
+                               self.qname(prop))  # fmt: skip
+                    continue
+                at_least = self.at_least(node)
+                spec = self.own[cls_iri].get(str(prop)) or self.inherited_spec(cls, prop)
+                if spec is None:
+                    filler = self.g.value(node, OWL.someValuesFrom) or self.g.value(
+                        node, OWL.allValuesFrom
+                    )
+                    typed = self.data_type(prop, [filler] if filler is not None else None)
+                    if typed is None:
+                        continue
+                    spec = self.property_spec(prop, typed)
+                spec = dict(spec)
+                if at_least:
+                    spec["required"] = True
+                self.own[cls_iri][str(prop)] = spec
+
+    def at_least(self, node: Node) -> bool:
+        """Whether a restriction asks for at least one value."""
+        if (node, OWL.someValuesFrom, None) in self.g:
+            return True
+        return any(
+            int(o.toPython()) >= 1
+            for p in AT_LEAST
+            for o in self.g.objects(node, p)
+            if isinstance(o, Literal) and str(o).isdigit()
+        )
+
+    def inherited_spec(self, cls: _Class, prop: URIRef) -> dict[str, Any] | None:
+        for ancestor in self.ancestors(cls):
+            if str(prop) in self.own.get(ancestor, {}):
+                return self.own[ancestor][str(prop)]
+        return None
+
+    def name_properties(self, cls: _Class) -> None:
+        """The class's own properties and those of its superclasses (nearest wins), named."""
+        specs: dict[str, dict[str, Any]] = {}
+        for ancestor in reversed(self.ancestors(cls)):
+            if self.classes[ancestor].kind == "object-types":
+                specs.update(self.own.get(ancestor, {}))
+        specs.update(self.own.get(cls.iri, {}))
+        owner = self.origin_iri(cls.iri)
+        candidates = {key: spec["_candidate"] for key, spec in specs.items()}
+        pinned = {k: n for k in specs if (n := self.pins.property(owner, k))}
+        names = assign(candidates, pascal=False, pinned=pinned)
+        for key, spec in sorted(specs.items()):
+            prop = {k: v for k, v in spec.items() if k != "_candidate"}
+            cls.body["properties"].append({"apiName": names[key], **prop})
 
     def inherit_interface_properties(self) -> None:
         """Each object type gets the shared properties of the interfaces it implements."""
@@ -670,7 +932,7 @@ class _Reader:
                         continue
                     have.add(name)
                     taken = {p["apiName"] for p in cls.body["properties"]}
-                    api_name = unique(name, taken, lambda note, c=cls: self.warn(c.iri, note))
+                    api_name = unique(name, taken, lambda _note: None)
                     prop = {"apiName": api_name, "dataType": shared[name]["dataType"],
                             "sharedProperty": name}  # fmt: skip
                     if shared[name].get("valueType"):
@@ -706,7 +968,7 @@ class _Reader:
         props = {p["apiName"]: p for p in cls.body["properties"]}
         key = self.primary_key(cls, props)
         if key is None:
-            key = unique("id", set(props), lambda note: self.warn(cls.iri, note))
+            key = unique("id", set(props), lambda _note: None)
             cls.body["properties"].insert(
                 0,
                 {
@@ -717,7 +979,8 @@ class _Reader:
                 },
             )
             props[key] = cls.body["properties"][0]
-            self.warn(cls.iri, f"No property maps to a primary key; added string property {key!r}.")
+            self.warn(cls.iri, "No property maps to a primary key; a string property is added.",
+                      key)  # fmt: skip
         cls.body["primaryKey"] = key
         cls.body["titleProperty"] = self.title_property(cls, props, key)
 
@@ -741,6 +1004,9 @@ class _Reader:
         return None
 
     def property_name_of(self, s: Node, props: dict[str, dict[str, Any]]) -> str | None:
+        by_iri = {p.get("originIri"): name for name, p in props.items() if p.get("originIri")}
+        if str(s) in by_iri:
+            return by_iri[str(s)]
         given = self.g.value(s, OMS.apiName)
         name = str(given) if given is not None else camel_case(local_name(s))
         return name if name in props else None
@@ -757,46 +1023,139 @@ class _Reader:
 
     # -- object properties -----------------------------------------------------------------------
 
-    def object_property(self, s: URIRef) -> list[Node]:
-        """A link type (or an interface link) from an object property; the IRIs it covers."""
-        self.has(s, RDF.type, OWL.ObjectProperty)
-        inverse = self.inverse_of(s)
-        covered: list[Node] = [s] + ([inverse] if inverse is not None else [])
-        domains = self.domains(s)
-        ranges = [
-            r for node in self.objects(s, RDFS.range) for r in (self.union_members(node) or [node])
-        ]
-        if domains is None:
-            return covered
-        if not domains or len(ranges) != 1 or ranges[0] not in self.classes:
-            self.leave(s, "An object property needs an rdfs:domain and one rdfs:range that are "
-                          "classes of this ontology.")  # fmt: skip
-            return covered
-        cardinality = self.cardinality(s, inverse)
-        target = self.classes[ranges[0]]
-        for domain in domains:
-            source = self.classes[domain]
-            if source.kind == "object-types":
-                self.link_type(s, source, target, cardinality, inverse, len(domains) > 1)
-            elif source.kind == "interfaces":
-                self.interface_link(s, source, target, cardinality, inverse)
-            else:
-                self.leave(s, f"Its domain {source.name} became a group; groups have no links.")
-        return covered
+    def read_links(self, props: list[URIRef]) -> None:
+        """Link types from object properties (an inverse pair once) and from restrictions."""
+        wanted: dict[tuple[URIRef, URIRef], _Link] = {}
+        done: set[Node] = set()
+        for prop in props:
+            if prop in done:
+                continue
+            partner = self.partner(prop, done)
+            done.update([prop] if partner is None else [prop, partner])
+            for link in self.pair_links(prop, partner):
+                wanted.setdefault((link.prop, link.source), link)
+        for link in self.restriction_links():
+            source = self.classes[link.source]
+            above = [a for a in [source.iri, *self.ancestors(source)] if (link.prop, a) in wanted]
+            if above:
+                self.warn(link.source, "A restriction on a link its superclass has; OMS link "
+                          "types have one cardinality, the superclass's.",
+                          self.qname(link.prop))  # fmt: skip
+                continue
+            wanted[(link.prop, link.source)] = link
+        self.make_links(wanted)
 
-    def inverse_of(self, s: URIRef) -> Node | None:
-        found: list[Node] = [o for o in self.objects(s, OWL.inverseOf) if isinstance(o, URIRef)]
-        for other in self.g.subjects(OWL.inverseOf, s):  # an IRI or a blank node
-            self.used.add((other, OWL.inverseOf, s))
-            found.append(other)
-        if not found:
-            return None
-        inverse = found[0]
-        for p in (RDFS.domain, RDFS.range, RDFS.label, RDFS.comment):
-            self.objects(inverse, p)
-        for t in (OWL.ObjectProperty, OWL.FunctionalProperty, OWL.InverseFunctionalProperty):
-            self.has(inverse, RDF.type, t)
-        return inverse
+    def partner(self, prop: URIRef, done: set[Node]) -> URIRef | None:
+        """The other member of ``prop``'s ``owl:inverseOf`` pair, if it has one."""
+        found = {o for o in self.g.objects(prop, OWL.inverseOf) if isinstance(o, URIRef)}
+        found |= {s for s in self.g.subjects(OWL.inverseOf, prop) if isinstance(s, URIRef)}
+        found -= done | {prop}
+        return min(found, key=str) if found else None
+
+    def ends(self, prop: Node, partner: Node | None) -> tuple[list[Node], list[Node]]:
+        """A property's domain and range classes; a missing end is read off its inverse."""
+
+        def classes(s: Node | None, p: Node) -> list[Node]:
+            if s is None:
+                return []
+            found = [m for o in self.g.objects(s, p) for m in (self.union_members(o, False) or [o])]
+            return [n for n in found if n not in (OWL.Thing, RDFS.Resource)]
+
+        domains = classes(prop, RDFS.domain) or classes(partner, RDFS.range)
+        ranges = classes(prop, RDFS.range) or classes(partner, RDFS.domain)
+        return domains, ranges
+
+    def mappable(self, prop: Node, partner: Node | None) -> bool:
+        domains, ranges = self.ends(prop, partner)
+        return (
+            bool(domains)
+            and all(d in self.classes for d in domains)
+            and len(ranges) == 1
+            and ranges[0] in self.classes
+        )
+
+    def pair_links(self, prop: URIRef, partner: URIRef | None) -> list[_Link]:
+        """The link types of one property, or of an inverse pair through whichever member
+        maps (the one declaring the pair when both do): never dependent on IRI order."""
+        members = [prop] + ([partner] if partner is not None else [])
+        for member in members:
+            self.has(member, RDF.type, OWL.ObjectProperty)
+            self.consume_property_ends(member)
+        mapping = [m for m in members if self.mappable(m, self.other(m, members))]
+        if not mapping:
+            for member in members:
+                self.leave(member, "An object property without an rdfs:domain and one "
+                                   "rdfs:range that are classes of this ontology.")  # fmt: skip
+            return []
+        declaring = [
+            m
+            for m in mapping
+            if any(isinstance(o, URIRef) for o in self.g.objects(m, OWL.inverseOf))
+        ]
+        chosen = min(declaring or mapping, key=str)
+        inverse = self.other(chosen, members)
+        for member in members:
+            if member != chosen:
+                self.objects(member, OWL.inverseOf)
+                self.objects(member, RDFS.label)
+                self.objects(member, RDFS.comment)
+                for t in (OWL.FunctionalProperty, OWL.InverseFunctionalProperty):
+                    self.has(member, RDF.type, t)
+        self.objects(chosen, OWL.inverseOf)
+        domains, ranges = self.ends(chosen, inverse)
+        cardinality = self.cardinality(chosen, inverse)
+        return [
+            _Link(chosen, cast(URIRef, d), cast(URIRef, ranges[0]), cardinality, inverse)
+            for d in sorted(dict.fromkeys(domains), key=str)
+        ]
+
+    @staticmethod
+    def other(member: URIRef, members: list[URIRef]) -> URIRef | None:
+        return next((m for m in members if m != member), None)
+
+    def consume_property_ends(self, prop: Node) -> None:
+        for p in (RDFS.domain, RDFS.range):
+            for o in self.objects(prop, p):
+                self.union_members(o)
+
+    def restriction_links(self) -> list[_Link]:
+        """A link type for every restriction on an object property used as a superclass."""
+        found: list[_Link] = []
+        for cls_iri, nodes in sorted(self.restrictions.items(), key=lambda i: str(i[0])):
+            for node in nodes:
+                prop = self.g.value(node, OWL.onProperty)
+                if isinstance(prop, URIRef) and (prop, RDF.type, OWL.DatatypeProperty) in self.g:
+                    continue  # a datatype restriction: data_restrictions took it
+                self.consume_all(node)
+                if not isinstance(prop, URIRef):
+                    self.leave(cls_iri, "A restriction on a property expression (owl:inverseOf "
+                                        "...) has no OMS equivalent.")  # fmt: skip
+                    continue
+                if (node, OWL.hasValue, None) in self.g:
+                    self.leave(cls_iri, "An owl:hasValue restriction has no OMS equivalent.",
+                               self.qname(prop))  # fmt: skip
+                    continue
+                fillers = [
+                    o
+                    for p in (OWL.someValuesFrom, OWL.allValuesFrom, OWL.onClass)
+                    for o in self.g.objects(node, p)
+                ]
+                partner = self.partner(prop, set())
+                targets = [t for t in fillers if t in self.classes] or [
+                    r for r in self.ends(prop, partner)[1] if r in self.classes
+                ]
+                if len(set(targets)) != 1:
+                    self.leave(cls_iri, "A restriction whose target is not one class of this "
+                                        "ontology.", self.qname(prop))  # fmt: skip
+                    continue
+                most = [int(o.toPython()) for p in CARDINALITY for o in self.g.objects(node, p)
+                        if isinstance(o, Literal) and str(o).isdigit()]  # fmt: skip
+                cardinality = (
+                    "many-to-one" if most and min(most) <= 1 else self.cardinality(prop, None)
+                )
+                found.append(_Link(prop, cls_iri, cast(URIRef, targets[0]), cardinality,
+                                   partner, declared=False))  # fmt: skip
+        return found
 
     def cardinality(self, s: URIRef, inverse: Node | None) -> str:
         declared = self.literal(s, OMS.cardinality)
@@ -816,32 +1175,75 @@ class _Reader:
             return "many-to-one"
         return "one-to-many" if inverse_functional else "many-to-many"
 
-    def link_type(
-        self, s: URIRef, source: _Class, target: _Class, cardinality: str,
-        inverse: Node | None, per_type: bool,
-    ) -> None:  # fmt: skip
-        target_type = self.concrete(s, target)
-        if target_type is None:
+    def make_links(self, wanted: dict[tuple[URIRef, URIRef], _Link]) -> None:
+        """Name every wanted link type at once (pinned, bare, else qualified by its source
+        class), then build it; links from interfaces become interface links."""
+        direct: dict[tuple[URIRef, URIRef], _Link] = {}
+        for key, link in sorted(wanted.items(), key=lambda i: (str(i[0][0]), str(i[0][1]))):
+            source = self.classes[link.source]
+            if source.kind == "object-types":
+                direct[key] = link
+            elif source.kind == "interfaces":
+                for implementer in self.implementers(source):
+                    direct.setdefault((link.prop, implementer.iri), _Link(
+                        link.prop, implementer.iri, link.target, link.cardinality, link.inverse,
+                        declared=False,
+                    ))  # fmt: skip
+                self.interface_link(link, source)
+            else:
+                self.leave(link.prop, "Its domain is a group (oms:kind); groups have no links.",
+                           source.name)  # fmt: skip
+        domains = Counter(link.prop for link in direct.values() if link.declared)
+        candidates = {}
+        for key, link in direct.items():
+            candidate = self.candidate(link.prop, pascal=False,
+                                       qualifier=self.classes[link.source].name)  # fmt: skip
+            preferred = candidate.preferred and link.declared and domains[link.prop] == 1
+            candidates[key] = Candidate(candidate.base, candidate.qualifiers, preferred,
+                                        f"{link.prop} {link.source}")  # fmt: skip
+        pinned = {
+            key: name
+            for key in direct
+            if (
+                name := self.pins.element(
+                    "link-types", self.origin_iri(key[0]), self.origin_iri(key[1])
+                )
+            )  # fmt: skip
+        }
+        names = assign(candidates, pascal=False, taken=self.names["link-types"], pinned=pinned)
+        self.names["link-types"].update(names.values())
+        for key, link in direct.items():
+            self.link_type(link, names[key], per_type=domains[link.prop] != 1 or not link.declared)
+
+    def link_type(self, link: _Link, api_name: str, *, per_type: bool) -> None:
+        source = self.classes[link.source]
+        target = self.concrete(link.prop, self.classes[link.target])
+        if target is None:
             return
-        base = self.literal(s, OMS.apiName) or camel_case(local_name(s))
-        if per_type:
-            base = camel_case(source.name) + base[0].upper() + base[1:]
-        api_name = unique(camel_case(base), self.names["link-types"], lambda n: self.warn(s, n))
-        body = self.element(s, "link-types", api_name)
+        body = self.element(link.prop, "link-types", api_name)
         if per_type:
             body.pop("id", None)  # one property, several link types: none keeps its id
+        origin = self.origin(link.prop, link.source)
+        if origin:
+            body["origin"] = origin
+        s = link.prop
         source_name = self.literal(s, OMS.sourceLinkApiName) or camel_case(local_name(s))
+        many = link.cardinality in ("many-to-one", "many-to-many")
         target_name = self.literal(s, OMS.targetLinkApiName) or (
-            camel_case(local_name(inverse)) if inverse is not None
-            else plural(camel_case(source.name), cardinality in ("many-to-one", "many-to-many"))
+            camel_case(local_name(link.inverse)) if link.inverse is not None
+            else plural(camel_case(source.name), many)
         )  # fmt: skip
-        body["cardinality"] = cardinality
-        body["source"] = self.link_end(s, "source", source, source_name)
-        body["target"] = self.link_end(s, "target", target_type, target_name)
-        if cardinality == "many-to-many":
+        body["cardinality"] = link.cardinality
+        body["source"] = self.link_end(s, "source", source, source_name, api_name)
+        body["target"] = self.link_end(s, "target", target, target_name, api_name)
+        if link.inverse is not None and "displayName" not in body["target"]:
+            label = self.texts_first(link.inverse)
+            if label:
+                body["target"]["displayName"] = label
+        if link.cardinality == "many-to-many":
             body["joinTable"] = self.literal(s, OMS.joinTable) or snake_case(api_name)
         else:
-            body["foreignKey"] = self.foreign_key(s, body, source, target_type)
+            body["foreignKey"] = self.foreign_key(s, body, source, target)
         self.links.append(body)
 
     def concrete(self, s: URIRef, target: _Class) -> _Class | None:
@@ -850,19 +1252,25 @@ class _Reader:
             return target
         implementers = self.implementers(target) if target.kind == "interfaces" else []
         if target.kind == "interfaces" and len(implementers) == 1:
-            self.warn(s, f"Its range {target.name} is an interface; linked to its one "
-                         f"implementation {implementers[0].name}.")  # fmt: skip
+            self.warn(s, "Its range is an interface; the link goes to its one implementation.",
+                      implementers[0].name)  # fmt: skip
             return implementers[0]
-        self.leave(
-            s,
-            f"Its range {target.name} is a {KINDS[target.kind].label} with "
-            f"{len(implementers)} object types; link types join object types.",
-        )
+        self.leave(s, "Its range is a group or an interface with several object types; link "
+                      "types join object types.", target.name)  # fmt: skip
         return None
 
-    def link_end(self, s: URIRef, end: str, cls: _Class, name: str) -> dict[str, str]:
+    def link_end(
+        self, s: URIRef, end: str, cls: _Class, name: str, api_name: str
+    ) -> dict[str, str]:
+        """A link end named ``name``, or after its link type when the type has that name
+        already (link type names are unique, so this never depends on the order)."""
         taken = self.link_names[cls.name]
-        link_name = unique(camel_case(name), taken, lambda note: self.warn(s, f"{end}: {note}"))
+        link_name = camel_case(name)
+        if link_name in taken:
+            link_name = unique(api_name, taken, lambda _note: None)
+            self.warn(s, "A link end name is taken on its object type; the link type's name "
+                         "is used.", f"{cls.name}.{link_name}")  # fmt: skip
+        taken.add(link_name)
         out = {"objectType": cls.name, "linkApiName": link_name}
         display = self.literal(s, OMS[f"{end}DisplayName"])
         if display:
@@ -889,74 +1297,59 @@ class _Reader:
                 and props[name]["dataType"] == key_type
             ):
                 return name
-        name = unique(f"{end}Id", set(props), lambda note: self.warn(s, note))
+        name = unique(f"{end}Id", set(props), lambda _note: None)
         holder.body["properties"].append(
             {"apiName": name, "displayName": humanize(name), "dataType": dict(key_type)}
         )
-        self.warn(s, f"Added foreign key property {holder.name}.{name} for this link.")
+        self.warn(s, "A foreign key property is added for the link.", f"{holder.name}.{name}")
         return name
 
-    def interface_link(
-        self, s: URIRef, source: _Class, target: _Class, cardinality: str, inverse: Node | None
-    ) -> None:
-        """An interface link, and a link type for each object type implementing the interface."""
-        name = camel_case(self.literal(s, OMS.apiName) or local_name(s))
+    def interface_link(self, link: _Link, source: _Class) -> None:
+        """An interface link on an interface (``oms:kind``) in the domain of a property."""
+        name = camel_case(self.literal(link.prop, OMS.apiName) or local_name(link.prop))
+        target = self.classes[link.target]
         if target.kind == "groups":
-            self.leave(s, f"Its range {target.name} became a group; links need a type.")
+            self.leave(link.prop, "Its range is a group (oms:kind); links need a type.",
+                       target.name)  # fmt: skip
             return
-        implementers = self.implementers(source)
-        made = 0
-        for implementer in implementers:
-            before = len(self.links)
-            self.link_type(s, implementer, target, cardinality, inverse, True)
-            made += len(self.links) - before
-        one = cardinality in ("many-to-one", "one-to-one")
+        one = link.cardinality in ("many-to-one", "one-to-one")
         source.body["links"].append(
             {
                 "apiName": name,
                 "target": target.name,
                 "cardinality": "one" if one else "many",
-                "required": made == len(implementers),
+                "required": True,
             }  # fmt: skip
         )
-        if made < len(implementers):
-            self.warn(s, f"Interface link {source.name}.{name} is optional: not every "
-                         "implementation got a link type.")  # fmt: skip
 
     # -- what is not ontology schema -------------------------------------------------------------
 
     def read_action_types(self) -> None:
         for s in sorted(self.g.subjects(RDF.type, OMS.ActionType), key=str):
             self.consume_all(s)
-            self.leave(s, "Action types are not imported from Turtle (their parameters and rules "
-                          "are only in the JSON bundle).")  # fmt: skip
+            self.leave(s, "Action types are not imported from Turtle (their parameters and "
+                          "rules are only in the JSON bundle).")  # fmt: skip
 
     def read_individuals(self) -> None:
         types = set(self.classes) | {OWL.NamedIndividual}
         for s, t in sorted(self.g.subject_objects(RDF.type), key=str):
             if t in types and s not in self.classes and (s, RDF.type, t) not in self.used:
                 self.consume_all(s)
-                self.leave(s, f"An individual of {self.qname(t)}: OMS holds the schema, not "
-                              "instance data.")  # fmt: skip
+                self.leave(s, "An individual: OMS holds the schema, not instance data.",
+                           self.qname(t))  # fmt: skip
 
     def report_the_rest(self) -> None:
-        left: dict[Node, list[Node]] = defaultdict(list)
-        for s, p, o in self.g:
-            if (s, p, o) not in self.used and not isinstance(s, BNode):
-                left[s].append(p)
-        for s in sorted(left, key=str):
-            predicates = left[s]
-            self.consume_all(s)
-            if (s, RDF.type, OWL.Ontology) in self.g:
-                self.leave(s, f"The ontology header is not kept ({self.qnames(predicates)}).")
-            elif (s, RDF.type, OWL.AnnotationProperty) in self.g:
+        """Every triple no step used, grouped by what it is: one finding per predicate."""
+        for s, p, o in sorted(self.g, key=lambda t: (str(t[1]), str(t[0]), str(t[2]))):
+            if (s, p, o) in self.used:
+                continue
+            if isinstance(s, URIRef) and (s, RDF.type, OWL.Ontology) in self.g:
+                self.leave(s, "The ontology header is not kept beyond its IRI and version.",
+                           self.qname(p))  # fmt: skip
+            elif isinstance(s, URIRef) and (s, RDF.type, OWL.AnnotationProperty) in self.g:
                 self.leave(s, "An annotation property: OMS keeps no custom annotations.")
+            elif p == RDF.type:
+                self.leave(s, f"{self.qname(o)} is not mapped.")
             else:
-                self.leave(s, f"Not mapped: {self.qnames(predicates)}.")
-        for s, p, o in self.g:
-            if (s, p, o) not in self.used:
-                self.used.add((s, p, o))
-                self.leave(s, f"Not mapped: {self.qname(p)}.")
-
-    def qnames(self, predicates: Iterable[Node]) -> str:
-        return ", ".join(sorted({self.qname(p) for p in predicates}))
+                self.leave(s, f"{self.qname(p)} is not mapped.")
+            self.used.add((s, p, o))

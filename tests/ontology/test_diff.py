@@ -166,6 +166,13 @@ SCENARIOS: dict[str, tuple[Callable[[], tuple[list, list]], set[tuple[str, str, 
         {("DisplayMetadataChanged", f"$.{f}", "OMS-C009") for f in
          ("displayName", "description", "icon", "visibility", "pluralDisplayName")},
     ),
+    "provenance": (
+        lambda: ([customer()], [edit(customer(), aliases=["Client"],
+                                     translations={"de": {"displayName": "Kunde"}},
+                                     origin={"iri": "https://example.org/o#Customer"})]),
+        {("ProvenanceChanged", f"$.{f}", "OMS-C012") for f in
+         ("aliases", "translations", "origin")},
+    ),
     "deprecated with a notice": (
         lambda: ([customer()], [edit(customer(), status="deprecated",
                                      deprecation={"reason": "Use Client"})]),

@@ -117,7 +117,8 @@ def test_a_turtle_import_reports_what_it_could_not_map(curator, dev):
     report = response.json()
     assert report["format"] == "turtle"
     assert "object-types/Truck" in report["created"]
-    assert {"subject", "reason"} == set(report["unmapped"][0])
+    assert {"reason", "count", "subjects"} == set(report["unmapped"][0])
+    assert {"subject"} <= set(report["unmapped"][0]["subjects"][0])
     assert report["warnings"]
 
 

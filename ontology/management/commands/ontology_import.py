@@ -86,5 +86,12 @@ def report_text(report: ImportReport) -> str:
                          ("cascaded", report.cascaded)):  # fmt: skip
         lines += [f"  {title}: {name}" for name in names]
     for title, findings in (("warning", report.warnings), ("unmapped", report.unmapped)):
-        lines += [f"  {title}: {f['subject']}: {f['reason']}" for f in findings]
+        for finding in findings:
+            lines.append(f"  {title} ({finding['count']}x): {finding['reason']}")
+            lines += [
+                f"    {s['subject']}" + (f" ({s['detail']})" if s.get("detail") else "")
+                for s in finding["subjects"]
+            ]
+            if finding["count"] > len(finding["subjects"]):
+                lines.append(f"    ... and {finding['count'] - len(finding['subjects'])} more")
     return "\n".join(lines)
