@@ -1,8 +1,9 @@
 """Routes of the branch and proposal API."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DynamicRoute, SimpleRouter
 
+from branches.api.imports import BranchImportViewSet
 from branches.api.views import (
     BranchViewSet,
     CompatibilityViewSet,
@@ -10,6 +11,7 @@ from branches.api.views import (
     TagViewSet,
     ValidationRunViewSet,
 )
+from ontology.storage.base import REF_URL_PATTERN
 
 
 class ActionsFirstRouter(SimpleRouter):
@@ -28,6 +30,11 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("validation-runs", ValidationRunViewSet, basename="validation-run")
 app_name = "branches"
 urlpatterns = [
+    re_path(  # before the router: a branch name may contain "/"
+        rf"^branches/(?P<branch>{REF_URL_PATTERN})/import/$",
+        BranchImportViewSet.as_view({"post": "create"}),
+        name="branch-import",
+    ),
     path(
         "compatibility/check/",
         CompatibilityViewSet.as_view({"post": "create"}),

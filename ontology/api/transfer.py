@@ -1,4 +1,6 @@
-"""``/api/v1/branches/{branch}/export/`` and ``/import/``: a whole branch as a bundle or Turtle.
+"""``/api/v1/branches/{branch}/export/``, and the shapes of ``/import/`` (served by
+``branches.api.imports``, which can also open an upgrade's proposal): a whole branch as a
+bundle or Turtle.
 
 ``?format=`` names the data format of the body (``json``: the lossless OMS bundle,
 ``turtle``: OWL/RDFS), not a DRF renderer, so these views pick their renderer themselves.
@@ -10,20 +12,19 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrations.user_service.principal import READ, WRITE
+from integrations.user_service.principal import READ
 from oms_project.api import ApiViewSet
-from oms_project.parsers import JSONParser, body_text
-from oms_project.schema import problems
+from oms_project.parsers import body_text
 from ontology import bundles, selectors, turtle
-from ontology.api.views import COMMIT_MESSAGE, READ_ERRORS, WRITE_ERRORS, commit_message
+from ontology.api.views import READ_ERRORS
 from ontology.exceptions import InvalidBundle, InvalidTurtle
 
 TURTLE = "text/turtle"
@@ -95,6 +96,22 @@ class ImportQuerySerializer(serializers.Serializer):
     dryRun = serializers.BooleanField(  # noqa: N815
         default=False, help_text="Report what would change; write nothing."
     )
+    propose = serializers.CharField(
+        required=False, max_length=200,
+        help_text="An upgrade in one call: import onto this branch (made from the named target "
+        "when it does not exist) and open a proposal to bring it into the target, with the "
+        "release bump and the mapping's findings.",
+    )  # fmt: skip
+    title = serializers.CharField(
+        required=False, max_length=300, help_text="The proposal's title (with propose)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("propose") and attrs["dryRun"]:
+            raise serializers.ValidationError(
+                {"dryRun": ["A dry run opens no proposal: leave out propose."]}
+            )
+        return attrs
 
 
 class BundleSerializer(serializers.Serializer):
@@ -123,6 +140,15 @@ class FindingSerializer(serializers.Serializer):
     )
 
 
+class UpgradeProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # drf-stubs#158
+    target = serializers.CharField()
+    bump = serializers.ChoiceField(["major", "minor", "patch", "none"])
+    summary = serializers.DictField(help_text="The diff's counts, as GET /diff/ gives them.")
+
+
 class ImportReportSerializer(serializers.Serializer):
     branch = serializers.CharField()
     format = serializers.ChoiceField(FORMATS)
@@ -143,6 +169,11 @@ class ImportReportSerializer(serializers.Serializer):
     )
     warnings = FindingSerializer(many=True, help_text="Assumptions the Turtle mapping made.")
     unmapped = FindingSerializer(many=True, help_text="What the Turtle mapping left out.")
+    proposal = UpgradeProposalSerializer(
+        required=False, allow_null=True,
+        help_text="With propose: the proposal opened or brought up to date (null when the "
+        "branch brings nothing new).",
+    )  # fmt: skip
 
 
 # -- views ------------------------------------------------------------------------------------
@@ -178,55 +209,13 @@ class BranchExportViewSet(ApiViewSet):
         return response
 
 
-class BranchImportViewSet(ApiViewSet):
-    """``POST /branches/{branch}/import/``: apply a bundle or Turtle as one checked commit."""
-
-    parser_classes = [JSONParser, TurtleParser]
-    content_negotiation_class = DataFormatNegotiation
-    required_scopes = {"create": WRITE}
-
-    @extend_schema(
-        tags=["import/export"],
-        summary="Import a JSON bundle or OWL/RDFS Turtle into the branch (one commit)",
-        operation_id="import_into_branch",
-        parameters=[ImportQuerySerializer, COMMIT_MESSAGE],
-        request={"application/json": BundleSerializer, TURTLE: OpenApiTypes.STR},
-        responses={
-            201: ImportReportSerializer,
-            200: OpenApiResponse(
-                ImportReportSerializer, description="A dry run, or nothing to change."
-            ),
-            **WRITE_ERRORS,
-            **problems(415),
-        },
-    )
-    def create(self, request: Request, branch: str) -> Response:
-        params = self.query(ImportQuerySerializer)
-        data_format = params.get("format") or (
-            "turtle" if request.content_type.startswith(TURTLE) else "json"
-        )
-        options = {
-            "branch": branch,
-            "actor": self.actor,
-            "message": commit_message(request, ""),
-            "mode": params["mode"],
-            "dry_run": params["dryRun"],
-        }
-        if data_format == "turtle":
-            report = turtle.turtle_import(text=_turtle_text(request), **options)
-        else:
-            report = bundles.bundle_import(bundle=_bundle_data(request), **options)
-        code = status.HTTP_201_CREATED if report.commit else status.HTTP_200_OK
-        return Response(report.as_dict(), status=code)
-
-
-def _turtle_text(request: Request) -> str:
+def turtle_text(request: Request) -> str:
     if not request.content_type.startswith(TURTLE) or not isinstance(request.data, str):
         raise InvalidTurtle(f"Send the Turtle with Content-Type: {TURTLE}.")
     return request.data
 
 
-def _bundle_data(request: Request) -> Any:
+def bundle_data(request: Request) -> Any:
     if request.content_type.startswith(TURTLE):
         raise InvalidBundle("A text/turtle body needs ?format=turtle.")
     return request.data

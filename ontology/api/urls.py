@@ -3,7 +3,7 @@
 from django.urls import re_path
 
 from ontology.api.diff import DiffViewSet
-from ontology.api.transfer import BranchExportViewSet, BranchImportViewSet
+from ontology.api.transfer import BranchExportViewSet
 from ontology.api.views import ELEMENT_VIEWSETS, CommitViewSet
 from ontology.storage.base import REF_URL_PATTERN
 
@@ -15,9 +15,6 @@ urlpatterns = [
     re_path(r"^diff/$", DiffViewSet.as_view({"get": "retrieve"}), name="diff"),
     re_path(
         rf"{BRANCH}/export/$", BranchExportViewSet.as_view({"get": "export"}), name="branch-export"
-    ),
-    re_path(
-        rf"{BRANCH}/import/$", BranchImportViewSet.as_view({"post": "create"}), name="branch-import"
     ),
     re_path(
         rf"{BRANCH}/commits/$",

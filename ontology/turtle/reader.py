@@ -121,6 +121,7 @@ class _Reader:
         self.shared: dict[Node, dict[str, Any]] = {}
         self.links: list[dict[str, Any]] = []
         self.link_names: dict[str, set[str]] = defaultdict(set)
+        self.unlinked: set[Node] = set()  # object properties no domain and range map
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -1043,6 +1044,9 @@ class _Reader:
                           self.qname(link.prop))  # fmt: skip
                 continue
             wanted[(link.prop, link.source)] = link
+        for prop in sorted(self.unlinked - {p for p, _ in wanted}, key=str):
+            self.leave(prop, "An object property without an rdfs:domain and one rdfs:range "
+                             "that are classes of this ontology.")  # fmt: skip
         self.make_links(wanted)
 
     def partner(self, prop: URIRef, done: set[Node]) -> URIRef | None:
@@ -1083,9 +1087,7 @@ class _Reader:
             self.consume_property_ends(member)
         mapping = [m for m in members if self.mappable(m, self.other(m, members))]
         if not mapping:
-            for member in members:
-                self.leave(member, "An object property without an rdfs:domain and one "
-                                   "rdfs:range that are classes of this ontology.")  # fmt: skip
+            self.unlinked.update(members)  # reported unless a restriction links them
             return []
         declaring = [
             m

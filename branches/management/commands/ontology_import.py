@@ -1,4 +1,5 @@
-"""``manage.py ontology_import FILE``: apply an OMS bundle or OWL/RDFS Turtle as the system."""
+"""``manage.py ontology_import FILE``: apply an OMS bundle or OWL/RDFS Turtle as the system;
+with ``--propose TARGET``, an upgrade in one call (``branches.upgrades``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from branches.upgrades import Upgrade, ontology_upgrade
 from integrations.user_service.principal import SYSTEM
 from oms_project import progress
 from oms_project.exceptions import OMSError
@@ -31,24 +33,42 @@ class Command(BaseCommand):
                             help="replace also deletes what the file does not hold.")  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
         parser.add_argument("--message", default="", help="The commit message.")
+        parser.add_argument(
+            "--propose", metavar="TARGET", default="",
+            help="Upgrade in one call: import onto --branch (made from TARGET when missing) "
+            "and open a proposal to bring it into TARGET.",
+        )  # fmt: skip
+        parser.add_argument("--title", default="", help="The proposal's title (with --propose).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: str = options["file"]
         data_format = options["format"] or ("turtle" if path.endswith(TURTLE_SUFFIXES) else "json")
-        common = {
-            "branch": options["branch"], "actor": SYSTEM, "message": options["message"],
-            "mode": options["mode"], "dry_run": options["dry_run"],
-        }  # fmt: skip
+        if options["propose"] and options["dry_run"]:
+            raise CommandError("A dry run opens no proposal: leave out --propose.")
         text = self.read(path)
+        payload = text if data_format == "turtle" else self.parse_json(text, path)
+
+        def run_import(branch: str) -> ImportReport:
+            common = {
+                "branch": branch, "actor": SYSTEM, "message": options["message"],
+                "mode": options["mode"], "dry_run": options["dry_run"],
+            }  # fmt: skip
+            if data_format == "turtle":
+                return turtle_import(text=payload, **common)
+            return bundle_import(bundle=payload, **common)
+
         try:
             with progress.shown(self.stderr):
-                if data_format == "turtle":
-                    report = turtle_import(text=text, **common)
-                else:
-                    report = bundle_import(bundle=self.parse_json(text, path), **common)
+                if not options["propose"]:
+                    self.stdout.write(report_text(run_import(options["branch"])))
+                    return
+                upgrade = ontology_upgrade(
+                    branch=options["branch"], target=options["propose"], actor=SYSTEM,
+                    run_import=run_import, title=options["title"],
+                )  # fmt: skip
         except OMSError as exc:
             raise CommandError(problem_text(exc)) from exc
-        self.stdout.write(report_text(report))
+        self.stdout.write(report_text(upgrade.report) + "\n" + proposal_text(upgrade))
 
     def read(self, path: str) -> str:
         if path == "-":
@@ -95,3 +115,13 @@ def report_text(report: ImportReport) -> str:
             if finding["count"] > len(finding["subjects"]):
                 lines.append(f"    ... and {finding['count'] - len(finding['subjects'])} more")
     return "\n".join(lines)
+
+
+def proposal_text(upgrade: Upgrade) -> str:
+    if upgrade.proposal is None:
+        return "No proposal: the branch brings nothing its target lacks."
+    proposal = upgrade.proposal
+    return (
+        f"Proposal #{proposal.pk} {proposal.title!r} ({proposal.source} -> {proposal.target}): "
+        f"release bump {upgrade.diff.bump}."
+    )
