@@ -279,7 +279,7 @@ def _member(member: dict[str, Any]) -> dict[str, Any]:
     """A property, parameter, interface property or constraint as one table row."""
     name = member.get("apiName") or member.get("sharedProperty") or member.get("type", "")
     shown = type_name(member["dataType"]) if "dataType" in member else ""
-    return {**member, "name": name, "type_label": shown}
+    return {**member, "name": name, "type_label": shown, "origin": member.get("originIri", "")}
 
 
 def _history(ref: str, doc_id: str) -> list[Any]:

@@ -188,3 +188,19 @@ def test_an_edit_saved_over_a_newer_version_is_refused_and_loses_nothing(
     current = selectors.element_get(catalog=selectors.catalog_at(branch="dev"),
                                     kind="object-types", api_name="Customer")  # fmt: skip
     assert current["description"] == "Newer."
+
+
+def test_an_imported_element_shows_where_it_came_from(page, live_server, local_users, main_branch):
+    from pathlib import Path
+
+    call_command("storage_init", verbosity=0)
+    owl = Path(__file__).parent.parent / "ontology" / "owl" / "zoo-2.ttl"
+    call_command("ontology_import", str(owl), "--branch", "main")
+    signed_in_viewer(page, live_server, local_users)
+    page.goto(f"{live_server.url}/admin/ontology/object-types/Keeper/?ref=main")
+    page.wait_for_selector("#origin")
+
+    origin = page.locator("#origin").inner_text()
+    assert "https://example.org/zoo#Keeper" in origin and "version 2.0" in origin
+    assert "Soigneur" in page.locator("#translations").inner_text()
+    assert "https://example.org/zoo#keeperId" in page.locator("#members").inner_text()
