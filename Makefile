@@ -56,6 +56,7 @@ bench: install-dev
 	$(PY) bench/scale.py
 	$(PY) bench/admin.py
 	$(PY) bench/validation.py
+	$(PY) bench/owl_import.py
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .ruff_cache

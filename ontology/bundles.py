@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
-from oms_project.problems import flatten_drf_errors
 from ontology import documents, pipeline, selectors
 from ontology.catalog import Catalog
-from ontology.exceptions import ImportConflict, InvalidBundle
+from ontology.exceptions import ImportConflict, InvalidBundle, InvalidElement
 from ontology.kinds import KINDS
 from ontology.services import ElementEdits, Operation
 from ontology.storage.base import DOC_ID_MAX, DOC_ID_RE, Document, canonical_json
@@ -235,11 +234,12 @@ def _element(element: Any, path: str, errors: list[dict[str, str]]) -> Incoming 
         )
         return None
     body = {k: v for k, v in element.items() if k not in SERVER_MEMBERS}
-    serializer = KINDS[kind].serializer(data=body)
-    if not serializer.is_valid():
-        errors.extend(flatten_drf_errors(serializer.errors, path))
+    try:
+        validated = documents.validated_body(kind, body, path)
+    except InvalidElement as exc:
+        errors.extend(exc.errors)
         return None
-    return Incoming(kind, element_id, body, dict(serializer.validated_data), path)
+    return Incoming(kind, element_id, body, validated, path)
 
 
 def _valid_id(value: Any) -> bool:
@@ -350,6 +350,7 @@ def _plan(
                     body=item.body,
                     path=item.path,
                     element_id=item.element_id,
+                    checked=item.validated,
                 )  # fmt: skip
             )
             report.created.append(item.key)
@@ -365,6 +366,7 @@ def _plan(
                     api_name=existing["apiName"],
                     body=item.body,
                     path=item.path,
+                    checked=item.validated,
                 )  # fmt: skip
             )
             report.updated.append(item.key)

@@ -93,6 +93,8 @@ class Catalog:
     _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
     _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
     _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _by_facet: dict[str, list[Document]] | None = field(default=None, repr=False)
+    _referring: dict[Key, list[Document]] = field(default_factory=dict, repr=False)
     _versions: dict[str, str] = field(default_factory=dict, repr=False)  # the rows'
 
     def __post_init__(self) -> None:
@@ -115,7 +117,8 @@ class Catalog:
 
     def prefetch(self, keys: Iterable[Key]) -> None:
         """Look many (kind, apiName) up at once, with their bodies: their ``get`` is then free."""
-        wanted = sorted({k for k in keys if k[1] and k not in self._looked} - self._names.keys())
+        looked, names = self._looked, self._names
+        wanted = sorted({k for k in keys if k[1] and k not in looked and k not in names})
         if not wanted or not self.base:
             return
         found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
@@ -137,8 +140,10 @@ class Catalog:
         return self.referring_to_many([(kind, api_name)])[(kind, api_name)]
 
     def referring_to_many(self, keys: Iterable[Key]) -> dict[Key, list[Document]]:
-        """The elements that refer to each (kind, apiName), read in one go."""
-        wanted = list(dict.fromkeys(keys))
+        """The elements that refer to each (kind, apiName), read in one go (and kept: a
+        check asks again for the same names)."""
+        asked = list(dict.fromkeys(keys))
+        wanted = [key for key in asked if key not in self._referring]
         found: dict[Key, list[str]] = {key: [] for key in wanted}
         if self.base and wanted:
             rows = self._fresh(lambda: queries.referrers(self.base, wanted), stated=True)
@@ -146,17 +151,14 @@ class Catalog:
                 if doc_id not in self.overlay:
                     found[key].append(doc_id)
         bodies = self.fetch(i for ids in found.values() for i in ids)
-        mine: dict[str, list[Document]] = {}  # the overlay's elements by facet
-        for doc_id, document in self.overlay.items():
-            if document is not None:
-                for facet_ in self._facets(doc_id):
-                    mine.setdefault(facet_, []).append(document)
+        mine = self._overlay_by_facet()
         referring: dict[Key, list[Document]] = {}
         for key, ids in found.items():
             documents = [bodies[i] for i in ids if i in bodies]
             documents += mine.get(reference_facet(*key), [])
             referring[key] = sorted(documents, key=lambda d: (d["kind"], d["apiName"]))
-        return referring
+        self._referring.update(referring)
+        return {key: self._referring[key] for key in asked}
 
     def page(
         self,
@@ -256,10 +258,23 @@ class Catalog:
             found = self._overlay_facets[doc_id] = facets(document) if document else set()
         return found
 
+    def _overlay_by_facet(self) -> dict[str, list[Document]]:
+        """The overlay's elements by facet, worked out once per overlay (an import's overlay
+        holds thousands of elements, and each of its link types asks)."""
+        if self._by_facet is None:
+            self._by_facet = {}
+            for doc_id, document in self.overlay.items():
+                if document is not None:
+                    for facet_ in self._facets(doc_id):
+                        self._by_facet.setdefault(facet_, []).append(document)
+        return self._by_facet
+
     def _index_overlay(self) -> None:
         # A document that is not an element (the store may hold others) reads as absent.
         self.overlay = {i: d if is_element(d) else None for i, d in self.overlay.items()}
         self._overlay_facets = {}
+        self._by_facet = None
+        self._referring = {}
         self._names = {(d["kind"], d["apiName"]): i for i, d in self.overlay.items() if d}
 
     def _pin(self, described: str) -> None:

@@ -44,6 +44,12 @@ def check(catalog: Catalog, changed: Iterable[str]) -> list[Problem]:
     catalog.prefetch(  # every name the checked elements use, in one read
         (kind, ref.name) for d in to_check.values() for ref in references(d) for kind in ref.kinds
     )
+    catalog.referring_to_many(  # the other links of every type a link type joins, at once
+        ("object-types", d[end]["objectType"])
+        for d in to_check.values()
+        if d["kind"] == "link-types"
+        for end in ("source", "target")
+    )
     problems: list[Problem] = []
     for document in sorted(to_check.values(), key=lambda d: (d["kind"], d["apiName"])):
         problems.extend(check_element(catalog, document))

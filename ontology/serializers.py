@@ -15,6 +15,7 @@ from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from oms_project.compiled import Unsure, compiled
 from oms_project.serializers import StrictCharField as Char
 from oms_project.serializers import StrictSerializer, fast_surrogate_check
 from ontology.datatypes import data_type_errors
@@ -109,8 +110,15 @@ class TranslationsField(serializers.DictField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=TranslationSerializer(), **kwargs)
+        self.fast = compiled(TranslationSerializer())  # DRF's answer for valid entries
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
+        tagged = isinstance(data, dict) and len(data) <= MAX_ITEMS
+        if tagged and all(isinstance(k, str) and LANGUAGE_TAG.match(k) for k in data):
+            try:
+                return {k: self.fast(v) for k, v in data.items()}
+            except Unsure:
+                pass  # DRF says what is wrong, with its paths
         value: dict[str, Any] = super().to_internal_value(data)
         bad = sorted(k for k in value if not LANGUAGE_TAG.match(str(k)))
         if bad:

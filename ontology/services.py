@@ -38,6 +38,7 @@ class Operation:
     if_match: str | None = None  # the version the client last saw
     path: str = "$"  # where this operation sits in the request, for error paths
     element_id: str | None = None  # create only: keep this id (imports preserve ids)
+    checked: dict[str, Any] | None = None  # create, update: ``body`` as its schema returned it
 
 
 @dataclass
@@ -89,7 +90,7 @@ class ElementEdits(pipeline.Plan):
         self.operations = list(operations)
         # Whole bodies fail fast, before the lock; patches are checked once applied.
         self.bodies = [
-            documents.validated_body(op.kind, op.body, op.path)
+            (op.checked or documents.validated_body(op.kind, op.body, op.path))
             if op.op in ("create", "update") else None
             for op in operations
         ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""A whole branch as OWL/RDFS Turtle (rdflib): export, and import of any OWL/RDFS ontology.
+"""A whole branch as OWL/RDFS Turtle: export (rdflib), and import of any OWL/RDFS ontology
+(Oxigraph's parser, ``triples.py``).
 
 Export: object types, interfaces and groups become ``owl:Class``es (``implements`` and
 group membership become ``rdfs:subClassOf``), properties and shared properties
@@ -18,13 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
-from oms_project.problems import flatten_drf_errors
-from ontology import selectors
+from ontology import documents, selectors
 from ontology.bundles import (
     ImportReport,
     Incoming,
@@ -34,11 +33,12 @@ from ontology.bundles import (
     elements_import,
 )
 from ontology.catalog import Catalog
-from ontology.exceptions import InvalidTurtle
+from ontology.exceptions import InvalidElement, InvalidTurtle
 from ontology.kinds import KINDS
 from ontology.turtle.export import catalog_graph
 from ontology.turtle.naming import Pins
 from ontology.turtle.reader import Mapped, graph_elements
+from ontology.turtle.triples import Triples, parse
 from ontology.turtle.vocabulary import IMPORT_BASE, OMS, namespaces
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "Mapped",
     "catalog_turtle",
     "namespaces",
-    "parse_turtle",
     "turtle_elements",
     "turtle_export",
     "turtle_import",
@@ -89,8 +88,8 @@ def turtle_import(
     graph = turtle_graph(text)
 
     def prepared(catalog: Catalog) -> Prepared:
-        documents = (d for kind in sorted(KINDS) for d in catalog.of_kind(kind))
-        mapped = graph_elements(graph, Pins.of(documents))
+        existing = (d for kind in sorted(KINDS) for d in catalog.of_kind(kind))
+        mapped = graph_elements(graph, Pins.of(existing))
         return Prepared(_incoming(mapped.elements), mapped.warnings, mapped.unmapped)
 
     return elements_import(
@@ -109,44 +108,22 @@ def turtle_elements(text: str) -> Mapped:
     return graph_elements(turtle_graph(text))
 
 
-def turtle_graph(text: str) -> Graph:
-    """The graph of a Turtle document, within ``OMS_MAX_TURTLE_TRIPLES``."""
+def turtle_graph(text: str) -> Triples:
+    """The triples of a Turtle document, within ``OMS_MAX_TURTLE_TRIPLES``."""
     progress.stage("parsing the Turtle")
-    graph = parse_turtle(text)
-    if len(graph) > settings.OMS_MAX_TURTLE_TRIPLES:
-        raise InvalidTurtle(
-            f"{len(graph)} triples: at most {settings.OMS_MAX_TURTLE_TRIPLES} "
-            "(OMS_MAX_TURTLE_TRIPLES)."
-        )
+    # A fixed base: relative IRIs must not resolve against the server's working directory.
+    graph = parse(text, base=IMPORT_BASE, limit=settings.OMS_MAX_TURTLE_TRIPLES)
     progress.stage(f"mapping {len(graph)} triple(s) to elements")
     return graph
 
 
-def _title(graph: Graph) -> str:
+def _title(graph: Triples) -> str:
     """The ontology a graph holds, as a commit message names it."""
     header = min((s for s in graph.subjects(RDF.type, OWL.Ontology)), key=str, default=None)
     if header is None:
         return "an ontology"
     version = graph.value(header, OWL.versionInfo) or graph.value(header, OWL.versionIRI)
     return f"{header} {version}" if version else str(header)
-
-
-def parse_turtle(text: str) -> Graph:
-    """An rdflib graph of Turtle text (``InvalidTurtle`` with the parser's message)."""
-    graph = Graph()
-    try:
-        # A fixed base: relative IRIs must not resolve against the server's working directory.
-        graph.parse(data=text, format="turtle", publicID=IMPORT_BASE)
-    except SyntaxError as exc:  # rdflib's BadSyntax: it says where
-        code, message = "turtle_syntax", " ".join(str(exc).split())
-    except Exception as exc:  # noqa: BLE001 - rdflib fails on some malformed input (a
-        # truncated statement, a bad IRI) with IndexError or ValueError instead of BadSyntax
-        code, message = "turtle_invalid", f"{type(exc).__name__}: {exc}"
-    else:
-        return graph
-    raise InvalidTurtle(
-        "The body is not valid Turtle.", errors=[{"path": "$", "code": code, "message": message}]
-    )
 
 
 def _incoming(elements: list[dict[str, Any]]) -> list[Incoming]:
@@ -157,13 +134,12 @@ def _incoming(elements: list[dict[str, Any]]) -> list[Incoming]:
         path = element.pop("_iri")
         kind = element.pop("kind")
         element_id = element.pop("id", None)
-        serializer = KINDS[kind].serializer(data=element)
-        if serializer.is_valid():
-            incoming.append(
-                Incoming(kind, element_id, element, dict(serializer.validated_data), path)
-            )
-        else:
-            errors.extend(flatten_drf_errors(serializer.errors, path))
+        try:
+            validated = documents.validated_body(kind, element, path)
+        except InvalidElement as exc:
+            errors.extend(exc.errors)
+            continue
+        incoming.append(Incoming(kind, element_id, element, validated, path))
     errors.extend(duplicate_errors(incoming))
     if errors:
         raise InvalidTurtle(

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 
-def rdf_list(graph: Graph, head: Node) -> list[Node]:
+def rdf_list(graph: Any, head: Node) -> list[Node]:
     """The members of an RDF list (a malformed or cyclic list ends where it breaks)."""
     items: list[Node] = []
     seen: set[Node] = set()
