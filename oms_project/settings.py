@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "AuditEventStateEnum": "history.models.AuditEvent.STATES",
         "CompatibilityModeEnum": "branches.models.BranchPolicy.COMPATIBILITY_MODES",
         "DiffModeEnum": "ontology.diff.MODES",
+        "VersionBumpEnum": "ontology.diff.BUMPS",
     },
 }
 

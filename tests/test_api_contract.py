@@ -84,11 +84,13 @@ def schemathesis(url: str, bearer: str, config: str, phases: str, tmp_path: Path
 
 
 # Every phase (the coverage phase sends each boundary and each kind of malformed value; the
-# stateful one chains calls along inferred links) as the admin, who may call everything; the
-# other roles, whose difference is what they may call, against existing resources with the
-# examples and random values.
+# stateful one chains calls along inferred links) as the admin, who may call everything,
+# against existing resources; invented path parameters with the examples and random values
+# (their coverage phase, 11k cases of mostly 404s, took two minutes and found nothing the
+# other passes do not); the other roles, whose difference is what they may call, against
+# existing resources with the examples and random values.
 PASSES = [
-    ("admin", "", "examples,coverage,fuzzing"),
+    ("admin", "", "examples,fuzzing"),
     ("admin", EXISTING, "examples,coverage,fuzzing,stateful"),
     *[(role, EXISTING, "examples,fuzzing") for role in ROLES if role != "admin"],
 ]

@@ -25,6 +25,7 @@ from oms_project.api import ApiViewSet
 from oms_project.parsers import body_text
 from ontology import bundles, selectors, turtle
 from ontology.api.views import READ_ERRORS
+from ontology.diff import BUMPS
 from ontology.exceptions import InvalidBundle, InvalidTurtle
 
 TURTLE = "text/turtle"
@@ -145,7 +146,7 @@ class UpgradeProposalSerializer(serializers.Serializer):
     title = serializers.CharField()
     source = serializers.CharField()  # type: ignore[assignment]  # drf-stubs#158
     target = serializers.CharField()
-    bump = serializers.ChoiceField(["major", "minor", "patch", "none"])
+    bump = serializers.ChoiceField(BUMPS, help_text="What a release of these changes raises.")
     summary = serializers.DictField(help_text="The diff's counts, as GET /diff/ gives them.")
 
 
