@@ -5,12 +5,12 @@ In a child process on a fresh SQLite database (``bench.storage``'s set-up), the 
 ``bench/owl_versions.py`` generates (900 classes and 22k triples growing to 1,900 classes and
 62k triples, with a second namespace, moves, renames, deprecations, inverse pairs and
 restrictions) are timed: the baseline, parsing the last release (what any import must at
-least do; Oxigraph's parser, and rdflib's for comparison); mapping it to elements; importing it onto an empty branch (one checked
-commit); and the upgrade journey: release 1 imported into ``main``, then releases 2, 3 and 4,
-each in one call (``branches.upgrades.ontology_upgrade``: import onto ``upstream`` in replace
-mode, diff against ``main``, proposal opened or brought up to date). The peak memory of the
-process is reported too. Run it with ``.venv/bin/python bench/owl_import.py``; see
-``docs/benchmarks.md``.
+least do; Oxigraph's parser, and rdflib's for comparison); mapping it to elements; importing
+it onto an empty branch (one checked commit); and the upgrade journey: release 1 imported
+into ``main``, then releases 2, 3 and 4, each in one call (``ontology_upgrade``: import onto
+``upstream`` in replace mode, diff against ``main``, proposal opened or brought up to date).
+The peak memory of the process is reported too. Run it with
+``.venv/bin/python bench/owl_import.py``; see ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def child(out: Path) -> None:
         from branches.services import branch_create
         from branches.upgrades import ontology_upgrade
         from integrations.user_service.principal import SYSTEM
+        from ontology.bundles import ImportReport
         from ontology.storage import get_store
         from ontology.turtle import turtle_elements, turtle_graph, turtle_import
 
@@ -84,13 +85,13 @@ def child(out: Path) -> None:
         counts = []
         for number, text in enumerate(releases[1:], 2):
 
-            def run_import(branch: str, text: str = text) -> object:
+            def run_import(branch: str, text: str = text) -> ImportReport:
                 return turtle_import(branch=branch, text=text, actor=SYSTEM, mode="replace")
 
             gc.collect()
             started = time.perf_counter()
             upgrade = ontology_upgrade(
-                branch="upstream", target="main", actor=SYSTEM, run_import=run_import  # type: ignore[arg-type]
+                branch="upstream", target="main", actor=SYSTEM, run_import=run_import
             )
             samples[f"upgrade to release {number} (import, diff, proposal)"] = [
                 time.perf_counter() - started
