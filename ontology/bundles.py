@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
+from oms_project.memory import collector_paused
 from ontology import documents, pipeline, selectors
 from ontology.catalog import Catalog
 from ontology.exceptions import ImportConflict, InvalidBundle, InvalidElement
@@ -151,6 +152,13 @@ def bundle_import(
     dry_run: bool = False,
 ) -> ImportReport:
     """Apply an OMS bundle to ``branch`` as one checked commit (nothing written on dry run)."""
+    with collector_paused():
+        return _bundle_import(branch, bundle, actor, message, mode, dry_run)
+
+
+def _bundle_import(
+    branch: str, bundle: Any, actor: Principal, message: str, mode: Mode, dry_run: bool
+) -> ImportReport:
     incoming = bundle_elements(bundle)
     return elements_import(
         branch=branch,
@@ -295,10 +303,11 @@ def elements_import(
         )
     except _Unchanged:
         return report
-    assert plan.edits is not None
-    result = plan.edits.result(written)
-    report.commit = result.commit.id if result.commit else None
-    report.cascaded = sorted(f"{d['kind']}/{d['apiName']}" for d in result.cascaded)
+    assert plan.edits is not None and plan.edits.last is not None
+    # The report names what changed; it needs no versions of thousands of written elements.
+    report.commit = written.commit.id if written.commit else None
+    cascaded = plan.edits.last.cascaded.values()
+    report.cascaded = sorted(f"{d['kind']}/{d['apiName']}" for d in cascaded)
     return report
 
 

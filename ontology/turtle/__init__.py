@@ -23,6 +23,7 @@ from rdflib.namespace import OWL, RDF
 
 from integrations.user_service.principal import Principal
 from oms_project import progress
+from oms_project.memory import collector_paused
 from ontology import documents, selectors
 from ontology.bundles import (
     ImportReport,
@@ -85,6 +86,13 @@ def turtle_import(
 
     The mapping runs against the head the import is planned on, so every IRI the branch
     imported before keeps its apiName there (``naming.Pins``)."""
+    with collector_paused():
+        return _turtle_import(branch, text, actor, message, mode, dry_run)
+
+
+def _turtle_import(
+    branch: str, text: str, actor: Principal, message: str, mode: Mode, dry_run: bool
+) -> ImportReport:
     graph = turtle_graph(text)
 
     def prepared(catalog: Catalog) -> Prepared:
