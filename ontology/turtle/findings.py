@@ -21,9 +21,6 @@ class Findings:
         if subject not in subjects or (detail and not subjects[subject]):
             subjects[subject] = detail
 
-    def __len__(self) -> int:
-        return sum(len(s) for s in self._by_reason.values())
-
     def report(self) -> list[Finding]:
         """Most frequent first, then by reason; subjects sorted, at most ``MAX_SUBJECTS``."""
         found = []

@@ -134,13 +134,6 @@ class Core:
         value = self.one(s, p)
         return bool(value.toPython()) if isinstance(value, Literal) else None
 
-    def number(self, s: Node, p: Node) -> int | None:
-        value = self.one(s, p)
-        try:
-            return int(value.toPython()) if isinstance(value, Literal) else None
-        except (TypeError, ValueError):
-            return None
-
     def json_annotation(self, s: Node, p: Node) -> Any:
         text = self.literal(s, p)
         if text is None:

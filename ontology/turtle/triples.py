@@ -95,10 +95,6 @@ class Triples:
         objects = self.spo.get(s, {}).get(p)
         return objects[0] if objects else None
 
-    def namespaces(self) -> Iterator[tuple[str, str]]:
-        for namespace, prefix in self.bound.items():
-            yield prefix, namespace
-
     def qname(self, node: Node) -> str:
         """``prefix:local`` for an IRI in a bound namespace, else ``<iri>`` (as rdflib writes)."""
         text = str(node)
