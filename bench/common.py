@@ -1,12 +1,18 @@
-"""Helpers shared by the benchmarks: timing, medians and plain-text tables."""
+"""Helpers shared by the benchmarks: timing, medians, plain-text tables, a cold child process."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -101,3 +107,17 @@ def size_list(text: str) -> list[int]:
         return [positive_int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1000,10000") from None
+
+
+def samples_in_child(script: str, child: Callable[[Path], None], what: str) -> Any:
+    """The samples ``child`` writes when ``script`` runs it in a fresh interpreter
+    (``script --child OUT``), so each benchmark starts from a cold process; None inside that
+    child, after running it."""
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(Path(sys.argv[2]))
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "samples.json"
+        if subprocess.run([sys.executable, script, "--child", str(out)]).returncode != 0:
+            raise SystemExit(f"The {what} benchmark failed (see above).")
+        return json.loads(out.read_text())

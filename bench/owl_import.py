@@ -19,7 +19,6 @@ import gc
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import format_seconds, mark, render_table  # noqa: E402
+from bench.common import format_seconds, mark, render_table, samples_in_child  # noqa: E402
 
 SAMPLES = 3
 IMPORT_TARGET, UPGRADE_TARGET = 5.0, 10.0
@@ -107,14 +106,9 @@ def child(out: Path) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(Path(sys.argv[2]))
+    samples = samples_in_child(__file__, child, "OWL import")
+    if samples is None:
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "samples.json"
-        if subprocess.run([sys.executable, __file__, "--child", str(out)]).returncode != 0:
-            raise SystemExit("The OWL import benchmark failed (see above).")
-        samples = json.loads(out.read_text())
     triples, peak_kb, counts = samples.pop("_info")
     baseline = statistics.median(next(iter(samples.values())))
     rows, missed = [], []

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import format_seconds, mark, render_table  # noqa: E402
+from bench.common import format_seconds, mark, render_table, samples_in_child  # noqa: E402
 
 SAMPLES = 3
 TARGET = 10.0
@@ -64,14 +63,9 @@ def child(out: Path) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(Path(sys.argv[2]))
+    samples = samples_in_child(__file__, child, "validation")
+    if samples is None:
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "samples.json"
-        if subprocess.run([sys.executable, __file__, "--child", str(out)]).returncode != 0:
-            raise SystemExit("The validation benchmark failed (see above).")
-        samples = json.loads(out.read_text())
     types, elements, findings = samples.pop("_counts")
     baseline = statistics.median(next(iter(samples.values())))
     rows, missed = [], []
