@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block, then restored.
+    """Python's cyclic garbage collector paused for the block (or the decorated function),
+    then restored.
 
     An import builds hundreds of thousands of objects (terms, triples, element documents) that
     reference counting frees on its own; the collector, triggered by their allocation, walked

@@ -142,6 +142,7 @@ def catalog_elements(catalog: Catalog) -> list[Document]:
 # -- import -----------------------------------------------------------------------------------
 
 
+@collector_paused()
 def bundle_import(
     *,
     branch: str,
@@ -152,13 +153,6 @@ def bundle_import(
     dry_run: bool = False,
 ) -> ImportReport:
     """Apply an OMS bundle to ``branch`` as one checked commit (nothing written on dry run)."""
-    with collector_paused():
-        return _bundle_import(branch, bundle, actor, message, mode, dry_run)
-
-
-def _bundle_import(
-    branch: str, bundle: Any, actor: Principal, message: str, mode: Mode, dry_run: bool
-) -> ImportReport:
     incoming = bundle_elements(bundle)
     return elements_import(
         branch=branch,

@@ -73,6 +73,7 @@ def catalog_turtle(catalog: Catalog, *, branch: str) -> str:
 # -- import -----------------------------------------------------------------------------------
 
 
+@collector_paused()
 def turtle_import(
     *,
     branch: str,
@@ -86,13 +87,6 @@ def turtle_import(
 
     The mapping runs against the head the import is planned on, so every IRI the branch
     imported before keeps its apiName there (``naming.Pins``)."""
-    with collector_paused():
-        return _turtle_import(branch, text, actor, message, mode, dry_run)
-
-
-def _turtle_import(
-    branch: str, text: str, actor: Principal, message: str, mode: Mode, dry_run: bool
-) -> ImportReport:
     graph = turtle_graph(text)
 
     def prepared(catalog: Catalog) -> Prepared:

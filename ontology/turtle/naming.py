@@ -146,5 +146,5 @@ class Pins:
     def element(self, kind: str, iri: str, domain: str = "") -> str | None:
         return self.elements.get((kind, iri, domain))
 
-    def property(self, owner_iri: str, iri: str) -> str | None:
+    def property_name(self, owner_iri: str, iri: str) -> str | None:
         return self.properties.get((owner_iri, iri))

@@ -156,7 +156,7 @@ class Properties(Classes):
         specs.update(self.own.get(cls.iri, {}))
         owner = self.origin_iri(cls.iri)
         candidates = {key: spec["_candidate"] for key, spec in specs.items()}
-        pinned = {k: n for k in specs if (n := self.pins.property(owner, k))}
+        pinned = {k: n for k in specs if (n := self.pins.property_name(owner, k))}
         names = assign(candidates, pascal=False, pinned=pinned)
         for key, spec in sorted(specs.items()):
             prop = {k: v for k, v in spec.items() if k != "_candidate"}
