@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VAR := var
 HOST ?= 127.0.0.1
-PORT ?= 8000
+PORT ?= 8001
 
-.PHONY: run install install-dev migrate test lint bench clean vendor
+.PHONY: run run-prod install install-dev migrate test lint bench clean vendor
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ run: migrate
 	mkdir -p $(VAR)/celery/queue $(VAR)/celery/processed $(VAR)/celery/control
 	$(PY) manage.py demo_setup --url http://$(HOST):$(PORT)
 	exec $(PY) -m oms_project.serve --host $(HOST) --port $(PORT)
+
+# The production layout on one machine (Procfile: two app servers on $(PORT), a worker, one
+# beat), on the PostgreSQL and Redis the environment names (docs/deploy.md).
+run-prod: export OMS_SECRET_KEY_FILE ?= $(CURDIR)/$(VAR)/secret_key
+run-prod: install $(VAR)/secret_key
+	@test -n "$$DATABASE_URL" || { echo "run-prod needs DATABASE_URL (PostgreSQL)"; exit 2; }
+	@test -n "$$REDIS_URL$$REDIS_SENTINELS" || { echo "run-prod needs REDIS_URL or REDIS_SENTINELS"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py storage_init
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	OMS_HOST=$(HOST) OMS_PORT=$(PORT) exec $(PY) -m oms_project.serve --procfile Procfile
 
 test: lint
 	$(PY) -m pytest

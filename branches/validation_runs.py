@@ -15,6 +15,7 @@ from branches.models import Proposal, ValidationRun
 from branches.validation import Validation, validate_branch
 from history.services import audit_event_record
 from integrations.user_service.principal import Principal
+from oms_project.metrics import VALIDATION_FINDINGS, VALIDATION_RUNS
 from ontology.storage import get_store
 from ontology.storage.exceptions import RefNotFound
 
@@ -52,6 +53,9 @@ def validation_record(
             data={"run": run.pk, "branch": run.branch, "passed": run.passed, "errors": run.errors,
                   "warnings": run.warnings, "changed": run.changed, "trigger": trigger},
         )  # fmt: skip
+    VALIDATION_RUNS.labels("passed" if run.passed else "failed").inc()
+    for severity, count in (("error", run.errors), ("warning", run.warnings)):
+        VALIDATION_FINDINGS.labels(severity).inc(count)
     return run
 
 

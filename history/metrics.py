@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import Collector
+
+from oms_project.metrics import scraped
 
 DELIVERED = Counter("oms_audit_events_delivered_total", "Audit events delivered.")
 FAILED = Counter(
@@ -15,6 +17,8 @@ FAILED = Counter(
 
 
 NAME, HELP = "oms_audit_events", "Audit events in the outbox by state."
+RETRYING = "oms_audit_events_retrying"
+RETRYING_HELP = "Audit events waiting after at least one failed delivery attempt (every process)."
 
 
 class BacklogCollector(Collector):
@@ -23,6 +27,7 @@ class BacklogCollector(Collector):
     def describe(self) -> Iterator[GaugeMetricFamily]:
         # Registration asks for the names only: no database query at start-up.
         yield GaugeMetricFamily(NAME, HELP, labels=["state"])
+        yield GaugeMetricFamily(RETRYING, RETRYING_HELP)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db import DatabaseError
@@ -30,24 +35,21 @@ class BacklogCollector(Collector):
 
         from history.models import AuditEvent
 
-        gauge = GaugeMetricFamily(
-            "oms_audit_events", "Audit events in the outbox by state.", labels=["state"]
-        )
+        gauge = GaugeMetricFamily(NAME, HELP, labels=["state"])
         try:
             counts = dict(AuditEvent.objects.values_list("state").annotate(n=Count("pk")))
+            retrying = AuditEvent.objects.filter(state=AuditEvent.PENDING, attempts__gt=0).count()
         except DatabaseError:
             return
         for state, _ in AuditEvent.STATES:
             gauge.add_metric([state], counts.get(state, 0))
         yield gauge
+        yield GaugeMetricFamily(RETRYING, RETRYING_HELP, value=retrying)
 
 
-_registered = False
+_collector = BacklogCollector()
 
 
 def register() -> None:
-    """Register the backlog collector once."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(BacklogCollector())
-        _registered = True
+    """Serve the backlog on /metrics, counted at each scrape."""
+    scraped(_collector)

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from integrations.exceptions import ServiceRejected, ServiceUnavailable
+from oms_project.metrics import SERVICE_CALLS
 
 logger = logging.getLogger("oms.integrations")
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -44,7 +45,21 @@ class JsonHttpClient:
         self.session = requests.Session()
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """The response of a 2xx answer; ``ServiceUnavailable`` or ``ServiceRejected`` else."""
+        """The response of a 2xx answer; ``ServiceUnavailable`` or ``ServiceRejected`` else
+        (timed on /metrics by outcome: ok, unavailable, rejected)."""
+        started, outcome = time.perf_counter(), "unavailable"
+        try:
+            response = self._request(method, path, **kwargs)
+        except ServiceRejected:
+            outcome = "rejected"
+            raise
+        else:
+            outcome = "ok"
+            return response
+        finally:
+            SERVICE_CALLS.labels(self.name, outcome).observe(time.perf_counter() - started)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self.base_url}{path}"
         error: ServiceUnavailable | None = None
         until = time.monotonic() + self.timeout

@@ -1,4 +1,5 @@
-"""Request id: taken from ``X-Request-ID`` when sane, else generated; echoed and logged."""
+"""Request id: taken from ``X-Request-ID`` when sane, else generated; echoed and logged with
+the principal and the branch of the request."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from oms_project.logging import client_address_var, request_id_var
+from oms_project.logging import branch_var, client_address_var, principal_var, request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -29,8 +30,12 @@ class RequestIdMiddleware:
         request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Django lets middleware add attributes to a request; django-stubs' HttpRequest does not.
         request.id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        client_token = client_address_var.set(client_address(request))
+        tokens = [
+            (request_id_var, request_id_var.set(request_id)),
+            (client_address_var, client_address_var.set(client_address(request))),
+            (principal_var, principal_var.set("-")),  # authentication sets it
+            (branch_var, branch_var.set("-")),  # process_view sets it
+        ]
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -49,8 +54,22 @@ class RequestIdMiddleware:
             )
             return response
         finally:
-            request_id_var.reset(token)
-            client_address_var.reset(client_token)
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: dict[str, object]
+    ) -> None:
+        """The branch the URL names, for the logs (``name`` on a branch's own routes); the
+        signed-in user of an admin page (the API's authentication names its own)."""
+        user = getattr(request, "user", None)
+        if request.path.startswith("/admin/") and user is not None and user.is_authenticated:
+            principal_var.set(user.get_username())
+        branch = kwargs.get("branch") or (
+            kwargs.get("name") if request.path.startswith("/api/v1/branches/") else None
+        )
+        if isinstance(branch, str):
+            branch_var.set(branch)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -1,5 +1,7 @@
 """``python -m oms_project.serve``: the web server (gunicorn) and the Celery worker with beat,
-together, for ``make run``; Ctrl-C or SIGTERM stops both, every child gone within 10 s.
+together, for ``make run``; with ``--procfile Procfile``, every process the Procfile names
+(``make run-prod``: two app servers, a worker, one beat). Ctrl-C or SIGTERM stops them all,
+every child gone within 10 s.
 
 Each runs in its own process group. On SIGINT or SIGTERM both main processes hear SIGTERM
 (gunicorn stops its workers gracefully, Celery finishes its running tasks), and whatever
@@ -26,18 +28,30 @@ GRACE = 8.0  # seconds between SIGTERM and SIGKILL
 
 
 def commands(host: str, port: int) -> list[list[str]]:
+    """`make run`: one app server (its settings in gunicorn.conf.py) and a worker with beat."""
     bin_dir = Path(sys.executable).parent
     return [
         [str(bin_dir / "celery"), "-A", "oms_project", "worker", "--beat", "--concurrency", "2",
          "--loglevel", "INFO"],
         [str(bin_dir / "gunicorn"), "oms_project.wsgi", "--bind", f"{host}:{port}",
-         "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "--access-logfile", "-",
-         "--limit-request-line", str(REQUEST_LINE_LIMIT)],
+         "--access-logfile", "-"],
     ]  # fmt: skip
 
 
-def serve(host: str, port: int) -> int:
-    children = [subprocess.Popen(c, start_new_session=True) for c in commands(host, port)]
+def procfile_commands(path: Path) -> dict[str, list[str]]:
+    """Each ``name: command`` line of a Procfile by name, run by the shell (which expands
+    ``${VARIABLE:-default}``); the virtualenv's programs come first on the ``PATH``."""
+    path_first = f'export PATH="{Path(sys.executable).parent}:$PATH";'
+    entries = {}
+    for line in path.read_text().splitlines():
+        name, colon, command = line.partition(":")
+        if colon and name.strip() and not name.lstrip().startswith("#"):
+            entries[name.strip()] = ["/bin/sh", "-c", f"{path_first} exec {command.strip()}"]
+    return entries
+
+
+def serve(commands: list[list[str]]) -> int:
+    children = [subprocess.Popen(c, start_new_session=True) for c in commands]
     stopping: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -81,9 +95,12 @@ def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--procfile", type=Path, help="Run this Procfile's processes instead.")
     args = parser.parse_args()
-    return serve(args.host, args.port)
+    if args.procfile:
+        return serve(list(procfile_commands(args.procfile).values()))
+    return serve(commands(args.host, args.port))
 
 
 if __name__ == "__main__":

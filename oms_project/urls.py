@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from oms_project import health
 from oms_project.api_root import ApiRootView
+from oms_project.metrics import metrics
 from oms_project.problems import problem_view
 
 urlpatterns = [
@@ -28,7 +29,7 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("admin/", admin.site.urls),
-    path("", include("django_prometheus.urls")),
+    path("metrics", metrics, name="prometheus-django-metrics"),
 ]
 
 handler400 = problem_view(400, "bad_request", "Bad request")

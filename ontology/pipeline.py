@@ -37,7 +37,8 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from integrations.user_service.principal import Principal
-from oms_project import progress
+from oms_project import metrics, progress
+from oms_project.exceptions import OMSError
 from ontology import documents, integrity
 from ontology.catalog import Catalog, catalog_for
 from ontology.exceptions import ElementReferenced, IntegrityFailed, InvalidElement
@@ -112,6 +113,25 @@ def write(
     dry_run: bool = False,
 ) -> Written:
     """Guard, plan, check, record the intent, commit and announce one change of ``branch``."""
+    try:
+        written = _write(branch, plan, actor, message, expected_head, dry_run)
+    except OMSError as error:
+        if not dry_run:
+            metrics.REFUSED.labels(plan.door, type(error).__name__).inc()
+        raise
+    if written.commit is not None:
+        metrics.COMMITS.labels(plan.door).inc()
+    return written
+
+
+def _write(
+    branch: str,
+    plan: Plan,
+    actor: Principal,
+    message: str,
+    expected_head: str | None,
+    dry_run: bool,
+) -> Written:
     guard(branch=branch, actor=actor, door=plan.door)
     store = get_store()
     for attempt in range(MAX_ATTEMPTS):

@@ -24,4 +24,4 @@ def test_demo_setup_creates_one_user_per_role_that_can_get_a_token(settings, tmp
         assert pair.status_code == 200, role
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {pair.json()['access']}")
         assert role in api.get("/api/v1/auth/me/").json()["roles"]
-    assert "curl -s -X POST http://127.0.0.1:8000/api/v1/auth/token/" in printed
+    assert "curl -s -X POST http://127.0.0.1:8001/api/v1/auth/token/" in printed

@@ -24,7 +24,9 @@ from integrations.user_service.client import user_service
 from integrations.user_service.exceptions import InvalidToken
 from integrations.user_service.jwks import verify_locally
 from integrations.user_service.principal import Principal, principal_from_user
+from oms_project.logging import principal_var
 from oms_project.lru import LRU
+from oms_project.metrics import PRINCIPAL_CACHE
 
 CACHE_PREFIX = "oms:auth:"
 
@@ -54,6 +56,7 @@ class BearerAuthentication(BaseAuthentication):
         if token is None:
             return None
         principal = remote_principal(token) if remote_mode() else local_principal(token)
+        principal_var.set(principal.username)
         return principal, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -72,10 +75,13 @@ class PrincipalCache:
         now = time.time()
         hit = self.local.get(key)
         if hit is not None and hit[0] > now:
+            PRINCIPAL_CACHE.labels("hit").inc()
             return hit[1]
         cached = cache_get(key)
         if not isinstance(cached, dict) or cached.get("until", 0) <= now:
+            PRINCIPAL_CACHE.labels("miss").inc()
             return None
+        PRINCIPAL_CACHE.labels("hit").inc()
         principal = Principal.from_cache(cached["principal"])
         self.local.put(key, (cached["until"], principal))
         return principal
@@ -156,4 +162,6 @@ class PrincipalSessionAuthentication(SessionAuthentication):
         result = super().authenticate(request)
         if result is None:
             return None
-        return principal_from_user(result[0], source="session"), None
+        principal = principal_from_user(result[0], source="session")
+        principal_var.set(principal.username)
+        return principal, None

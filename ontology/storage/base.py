@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oms_project import metrics
 from ontology.storage.exceptions import DocumentNotFound, InvalidChange, InvalidName, StoreError
 
 Document = dict[str, Any]
@@ -125,6 +126,18 @@ class VersionedStore(abc.ABC):
     #: Whether commits run inside Django's default database transaction, so that rows written
     #: next to them (the audit outbox) commit or roll back with them.
     shares_database_transaction = False
+
+    #: The operations timed on /metrics (``oms_store_operation_seconds``), by backend.
+    timed_operations = (
+        "branch_head", "resolve", "commit", "reset_branch", "create_branch", "get", "get_many",
+        "snapshot", "list", "changes", "changed_ids", "merge_base", "get_commit", "log",
+    )  # fmt: skip
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        metrics.timed_operations(
+            cls, cls.__name__.removesuffix("Store").lower(), cls.timed_operations
+        )
 
     def __init__(self, alias: str = "default", **options: Any) -> None:
         self.alias = alias

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     help = "Create the demo users (once, one per role) and print how to sign in."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where OMS serves.")
+        parser.add_argument("--url", default="http://127.0.0.1:8001", help="Where OMS serves.")
 
     def handle(self, *args: Any, url: str, **options: Any) -> None:
         get_store().initialize(author="system")
