@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms_project.outages.DependencyOutageMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -128,13 +130,42 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- cache ------------------------------------------------------------------------------------
+# Redis for the cache (rate limits, identity), the locks it holds and the Celery broker: one
+# server (REDIS_URL) or a primary found through Sentinel (REDIS_SENTINELS, docs/deploy.md).
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (a.rpartition(":") for a in env_list("REDIS_SENTINELS"))
+]
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_DB = env_int("REDIS_DB", 0)
+REDIS_PASSWORD = env_secret("REDIS_PASSWORD", "")
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 2.0)  # seconds, per connection and per command
+_redis_options: dict[str, Any] = {
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+    "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+    **({"PASSWORD": REDIS_PASSWORD} if REDIS_PASSWORD else {}),
+}
+if REDIS_SENTINELS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}",
+            "OPTIONS": {
+                **_redis_options,
+                "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": REDIS_SENTINELS,
+                "SENTINEL_KWARGS": {"socket_timeout": REDIS_TIMEOUT},
+            },
+            "KEY_PREFIX": "oms",
+        }
+    }
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            "OPTIONS": _redis_options,
             "KEY_PREFIX": "oms",
         }
     }
@@ -186,8 +217,17 @@ OMS_ONTOLOGY_MIGRATIONS = env_str("OMS_ONTOLOGY_MIGRATIONS", "ontology_migration
 # -- Celery -----------------------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, so that
 # `make run` needs nothing external.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+_auth = f":{quote(REDIS_PASSWORD, safe='')}@" if REDIS_PASSWORD else ""
+_sentinel_broker = ";".join(f"sentinel://{_auth}{h}:{p}/{REDIS_DB}" for h, p in REDIS_SENTINELS)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", _sentinel_broker or REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "sentinel_kwargs": {"socket_timeout": REDIS_TIMEOUT},
+    }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
