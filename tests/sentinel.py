@@ -75,8 +75,8 @@ class SentinelSet:
                 process.wait(10)
 
     def _redis(self, port: int, *args: str) -> None:
-        self._spawn(port, ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                           "--save", "", "--appendonly", "no", "--dir", str(self.folder), *args])  # fmt: skip
+        self._spawn(port, ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save",
+                           "", "--appendonly", "no", "--dir", str(self.folder), *args])  # fmt: skip
 
     def _spawn(self, port: int, args: list[str]) -> None:
         log = (self.folder / f"{port}.log").open("w")

@@ -50,8 +50,8 @@ def test_writes_survive_the_primary_being_killed(tmp_path, postgres_database):
     with sentinel_set(tmp_path / "redis") as redis_set:
         env = embedded(tmp_path / "var", postgres_database)
         env.update(REDIS_SENTINELS=redis_set.sentinels, REDIS_SENTINEL_MASTER="oms",
-                   REDIS_TIMEOUT="0.5", AUDIT_SERVICE_URL=audit.url, OMS_THROTTLE_WRITES="100000/minute",
-                   OMS_AUDIT_SWEEP_INTERVAL="1", OMS_LOG_LEVEL="WARNING")  # fmt: skip
+                   REDIS_TIMEOUT="0.5", AUDIT_SERVICE_URL=audit.url, OMS_AUDIT_SWEEP_INTERVAL="1",
+                   OMS_THROTTLE_WRITES="100000/minute", OMS_LOG_LEVEL="WARNING")  # fmt: skip
         subprocess.run([sys.executable, "manage.py", "demo_setup"], cwd=ROOT, env=env,
                        check=True, capture_output=True)  # fmt: skip
         passwords = json.loads((tmp_path / "var" / "demo-passwords.json").read_text())
