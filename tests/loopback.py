@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -42,6 +44,24 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def run(self, port: int) -> None:
+        """Serve on ``port`` as a process of its own until SIGTERM or SIGINT."""
+        self.port = port
+        self.start()
+        stopped = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopped.set())
+        print(f"serving on {self.url}", flush=True)
+        stopped.wait()
+        self.stop()
+
+
+def port_argument(description: str) -> int:
+    """The ``--port`` a test peer's process is started with."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, required=True)
+    return int(parser.parse_args().port)
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from tests.fake_audit_service import FakeAuditService
+from tests.e2e.peers.audit_service import FakeAuditService
 from tests.served import BIN, ROOT, embedded, free_port, ready, token, wait_for
 
 RUN_SECONDS = 20

@@ -79,7 +79,7 @@ def test_metrics_are_exposed_for_prometheus(client):
 
 
 def test_ready_checks_the_user_service_in_remote_mode(client, settings):
-    from tests.fake_user_service import FakeUserService
+    from tests.e2e.peers.user_service import FakeUserService
 
     settings.CELERY_BROKER_URL = "memory://"
     service = FakeUserService().start()

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.fake_audit_service import FakeAuditService
+from tests.e2e.peers.audit_service import FakeAuditService
 from tests.ontology.conftest import curator, dev, url  # noqa: F401 - fixtures
 from tests.sentinel import sentinel_set, wait_for_new_primary
 from tests.served import BIN, ROOT, embedded, gunicorn, start, token, wait_for

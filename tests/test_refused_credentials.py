@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.fake_audit_service import FakeAuditService
-from tests.fake_user_service import FakeUserService
+from tests.e2e.peers.audit_service import FakeAuditService
+from tests.e2e.peers.user_service import FakeUserService
 from tests.served import BIN, embedded, gunicorn, start, wait_for
 
 WRITES = 20

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.fake_audit_service import FakeAuditService
+from tests.e2e.peers.audit_service import FakeAuditService
 from tests.served import BIN, ROOT, embedded, gunicorn, start, token, wait_for
 
 BACKLOG = 100

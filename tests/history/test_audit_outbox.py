@@ -13,7 +13,7 @@ from history.models import AuditEvent
 from history.services import audit_events_deliver
 from integrations.user_service.principal import SYSTEM
 from ontology.services import Operation, elements_commit
-from tests.fake_audit_service import FakeAuditService
+from tests.e2e.peers.audit_service import FakeAuditService
 from tests.ontology.conftest import client_for, object_type, url
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_the_backlog_is_a_prometheus_gauge(client, dev):
 
 
 def test_refused_service_credentials_keep_events_pending_until_they_are_fixed(audit, dev, settings):
-    from tests.fake_user_service import FakeUserService
+    from tests.e2e.peers.user_service import FakeUserService
 
     users = FakeUserService().start()
     try:

@@ -21,7 +21,7 @@ from integrations.user_service.principal import Principal
 from oms_project.celery import app as celery_app
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
-from tests.fake_audit_service import FakeAuditService
+from tests.e2e.peers.audit_service import FakeAuditService
 from tests.served import TEST_KEY
 from tests.storage.conftest import STORE_DATABASES
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.fake_user_service import FakeUserService
+from tests.e2e.peers.user_service import FakeUserService
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 
-from tests.fake_user_service import AUDIENCE, ISSUER, signing_keys
+from tests.e2e.peers.user_service import AUDIENCE, ISSUER, signing_keys
 from tests.identity.conftest import bearer
 
 pytestmark = pytest.mark.django_db

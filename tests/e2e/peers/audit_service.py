@@ -2,7 +2,9 @@
 
 It accepts ``POST /api/v2/events/batch`` (``application/cloudevents-batch+json``), keeps
 every event by id in arrival order, and can be made down, slow, failing with any status,
-or to reject events of given ids with 400.
+or to reject events of given ids with 400. As a process (``python -m
+tests.e2e.peers.audit_service --port N``) it also answers ``GET /_peer/received`` (not part of
+the contract): how many times each event id arrived.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.loopback import JsonHandler, LoopbackServer
+from tests.loopback import JsonHandler, LoopbackServer, port_argument
 
 
 class FakeAuditService(LoopbackServer):
@@ -50,6 +52,13 @@ class FakeAuditService(LoopbackServer):
 
 def _handler(service: FakeAuditService) -> type[BaseHTTPRequestHandler]:
     class Handler(JsonHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            if self.path == "/_peer/received":
+                with service._lock:
+                    self.answer(200, {"received": dict(service.received)})
+            else:
+                self.answer(404, {"error": "not found"})
+
         def do_POST(self) -> None:  # noqa: N802 - stdlib name
             length = int(self.headers.get("Content-Length", 0))
             raw = self.rfile.read(length)
@@ -78,3 +87,7 @@ def _handler(service: FakeAuditService) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+if __name__ == "__main__":
+    FakeAuditService().run(port_argument("The Audit Service test peer."))

@@ -2,7 +2,9 @@
 
 It signs real RS256 tokens, serves its JWKS, validates tokens (signature, expiry,
 revocation), exchanges client credentials, counts calls per path, and can be made slow,
-failing (any status) or down.
+failing (any status) or down. As a process (``python -m tests.e2e.peers.user_service --port
+N``) it also signs users in, as the real service does by its own means (not part of OMS's
+contract): ``POST /_peer/login`` with ``{"username", "roles"}`` answers ``{"access_token"}``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.loopback import JsonHandler, LoopbackServer
+from tests.loopback import JsonHandler, LoopbackServer, port_argument
 
 ISSUER, AUDIENCE = "user-service", "oms"
 _KEYS: dict[str, rsa.RSAPrivateKey] = {}
@@ -181,7 +183,15 @@ def _handler(service: FakeUserService) -> type[BaseHTTPRequestHandler]:
                 self.answer(200, service.validate(str(body.get("token", ""))))
             elif self.path == "/token/exchange":
                 self.answer(*service.exchange(body))
+            elif self.path == "/_peer/login":
+                roles = tuple(str(r) for r in body.get("roles", ()))
+                token = service.issue(str(body.get("username")), roles=roles, expires_in=3600)
+                self.answer(200, {"access_token": token})
             else:
                 self.answer(404, {"error": "not found"})
 
     return Handler
+
+
+if __name__ == "__main__":
+    FakeUserService().run(port_argument("The User Service test peer."))
