@@ -125,6 +125,13 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# A PostgreSQL replica for reads of immutable rows (oms_project/routers.py, docs/scaling.md).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+OMS_READ_REPLICA = "replica" if DATABASE_REPLICA_URL else ""  # the alias the router reads from
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["oms_project.routers.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -31,6 +31,13 @@ if CI or postgres_available(POSTGRES_URL):
     DATABASES["postgres"] = dj_database_url.parse(POSTGRES_URL)  # noqa: F405
     # A name per run, so that two test runs on one machine never drop each other's database.
     DATABASES["postgres"]["TEST"] = {"NAME": f"test_oms_{os.getpid()}"}  # noqa: F405
+    # A read replica stands in as a second, read-only connection to the same database
+    # (tests/storage/test_replica.py turns the router to it with OMS_READ_REPLICA).
+    DATABASES["replica"] = {  # noqa: F405
+        **dj_database_url.parse(POSTGRES_URL),
+        "OPTIONS": {"options": "-c default_transaction_read_only=on"},
+        "TEST": {"MIRROR": "postgres"},
+    }
 
 if CI or redis_available(REDIS_TEST_URL):
     CACHES["redis"] = {  # noqa: F405

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connections
@@ -32,10 +32,14 @@ def object_hash(type_: str, text: str) -> str:
 
 
 class ObjectStore:
-    """Reads and writes immutable objects of one database alias."""
+    """Reads and writes immutable objects of one database alias; reads go to the alias
+    ``reading()`` names (a replica, oms_project/routers.py), and what it lacks to ``using``."""
 
-    def __init__(self, using: str, cache_size: int, cache_bytes: int) -> None:
+    def __init__(
+        self, using: str, cache_size: int, cache_bytes: int, reading: Callable[[], str]
+    ) -> None:
         self.using = using
+        self.reading = reading
         self.cache: LRU[str, str] = LRU(cache_size, max_weight=cache_bytes // 2, weigh=len)
         self.parsed: LRU[str, tuple[Any, int]] = LRU(
             cache_size, max_weight=cache_bytes // 2, weigh=lambda item: item[1] * NODE_WEIGHT
@@ -78,13 +82,10 @@ class ObjectStore:
 
     def _texts(self, hashes: list[str]) -> dict[str, str]:
         """The stored text of objects, ``CorruptStore`` if one is missing."""
-        texts: dict[str, str] = {}
-        for start in range(0, len(hashes), IN_BATCH):
-            batch = hashes[start : start + IN_BATCH]
-            marks = ", ".join(["%s"] * len(batch))
-            with connections[self.using].cursor() as cursor:
-                cursor.execute(f"SELECT hash, data FROM {TABLE} WHERE hash IN ({marks})", batch)
-                texts.update(cursor.fetchall())
+        reading = self.reading()
+        texts = _select_texts(reading, hashes)
+        if reading != self.using and len(texts) < len(hashes):  # a replica that lags
+            texts.update(_select_texts(self.using, [h for h in hashes if h not in texts]))
         lost = sorted(set(hashes) - texts.keys())
         if lost:
             raise CorruptStore(f"Objects are missing: {', '.join(lost[:5])}")
@@ -107,6 +108,17 @@ class ObjectStore:
                 self.parsed.put(hash_, (value, len(text)))
             else:
                 self.cache.put(hash_, text)
+
+
+def _select_texts(using: str, hashes: list[str]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for start in range(0, len(hashes), IN_BATCH):
+        batch = hashes[start : start + IN_BATCH]
+        marks = ", ".join(["%s"] * len(batch))
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT hash, data FROM {TABLE} WHERE hash IN ({marks})", batch)
+            texts.update(cursor.fetchall())
+    return texts
 
 
 def insert_rows(

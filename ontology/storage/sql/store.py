@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -85,7 +85,7 @@ class SQLStore(VersionedStore):
         super().__init__(alias, using=using, cache_size=cache_size, cache_bytes=cache_bytes)
         self.using = using
         self.shares_database_transaction = using == "default"
-        self.objects = ObjectStore(using, cache_size, cache_bytes)
+        self.objects = ObjectStore(using, cache_size, cache_bytes, self._reading)
         self.commits: LRU[str, dict[str, Any]] = LRU(cache_size)
         self._committed: LRU[str, bool] = LRU(cache_size)  # commit ids seen committed
 
@@ -498,6 +498,13 @@ class SQLStore(VersionedStore):
     def _commit_rows(self) -> QuerySet[StoreCommit]:
         return StoreCommit.objects.using(self.using)
 
+    def _reading(self) -> str:
+        """Where rows that never change are read: the router's choice (a replica) when the
+        store lives in the default database; what the replica lacks is asked of ``using``."""
+        if self.using != DEFAULT_DB_ALIAS:
+            return self.using
+        return str(router.db_for_read(StoreCommit))
+
     def _refs(self, kind: str) -> list[Ref]:
         return [_ref(row) for row in self._ref_rows().filter(kind=kind).order_by("name")]
 
@@ -601,10 +608,11 @@ class SQLStore(VersionedStore):
 
     def _load_commits(self, ids: Iterable[str]) -> set[str]:
         """Load commits with their parents in one query, cache them, return the ids found."""
-        rows = self._commit_rows().filter(id__in=list(ids)).values_list(
-            "id", "stamp", "tree", "author", "message", "timestamp", "generation",
-            "parent_links__parent_id", "parent_links__position",
-        )  # fmt: skip
+        wanted, reading = list(ids), self._reading()
+        rows = _commit_values(reading, wanted)
+        if reading != self.using and len({row[0] for row in rows}) < len(set(wanted)):
+            found = {row[0] for row in rows}  # a replica that lags: the primary has the rest
+            rows += _commit_values(self.using, [i for i in wanted if i not in found])
         loaded: dict[str, dict[str, Any]] = {}
         for row in rows:
             commit = loaded.get(row[0])
@@ -628,7 +636,7 @@ class SQLStore(VersionedStore):
             "UNION SELECT p.parent_id FROM oms_store_parent p JOIN anc ON p.commit_id = anc.id) "
             "SELECT id FROM anc LIMIT %s"
         )
-        with connections[self.using].cursor() as cursor:
+        with connections[self._reading()].cursor() as cursor:
             cursor.execute(sql, [*starts, count + len(starts)])
             ids = [row[0] for row in cursor.fetchall()]
         self._load_commits(ids)
@@ -683,3 +691,22 @@ def _decode_cursor(cursor: str) -> list[str]:
     if not all(len(i) == 64 and COMMIT_ID_RE.fullmatch(i) for i in ids):
         raise InvalidCursor(f"Cursor {cursor!r} is not one this store issued.")
     return ids
+
+
+def _commit_values(using: str, ids: list[str]) -> list[tuple[Any, ...]]:
+    """Commit rows with their parent links (one row per parent) from ``using``."""
+    return list(
+        StoreCommit.objects.using(using)
+        .filter(id__in=ids)
+        .values_list(
+            "id",
+            "stamp",
+            "tree",
+            "author",
+            "message",
+            "timestamp",
+            "generation",
+            "parent_links__parent_id",
+            "parent_links__position",
+        )  # fmt: skip
+    )
