@@ -1,8 +1,8 @@
 """Reads of what never changes go to a PostgreSQL replica when one is configured.
 
-With ``DATABASE_REPLICA_URL`` set (the ``replica`` alias, ``OMS_READ_REPLICA``), the rows of the versioned store that are immutable once
-written (objects, commits, their parents and changes) are read from the ``replica`` alias;
-branch heads, the index of branch heads, proposals, events and every write stay on the
+With ``DATABASE_REPLICA_URL`` set (the ``replica`` alias, named by ``OMS_READ_REPLICA``), the
+rows of the versioned store that are immutable once written (objects, commits) are read from
+the replica; branch heads, the index of branch heads, proposals, events and every write stay on the
 primary. A replica that lags has not got the newest rows yet: the store asks the primary for
 whatever the replica did not return (docs/scaling.md).
 """
