@@ -192,24 +192,34 @@ def wrk_script(fixture: Fixture, token: str) -> str:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(groups: list[int]) -> dict[str, float]:
-    """CPU seconds so far of the app servers (their process groups), PostgreSQL, Redis and
-    the clients (wrk, once ended), read from /proc."""
-    parts = dict.fromkeys(("app servers", "PostgreSQL", "Redis", "clients (wrk)"), 0.0)
+def cpu_seconds(groups: list[int]) -> dict[tuple[str, int], float]:
+    """CPU seconds so far of each process of the app servers (their process groups),
+    PostgreSQL and Redis, and of the clients (wrk, once ended), read from /proc."""
+    found: dict[tuple[str, int], float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError):
             text = stat.read_text()
             name = text[text.index("(") + 1 : text.rindex(")")]
             fields = text[text.rindex(")") + 2 :].split()
             seconds = (int(fields[11]) + int(fields[12])) / TICK
-            if int(fields[2]) in groups:
-                parts["app servers"] += seconds
-            elif name.startswith("postgres"):
-                parts["PostgreSQL"] += seconds
-            elif name.startswith("redis-server"):
-                parts["Redis"] += seconds
+            part = ("app servers" if int(fields[2]) in groups else "PostgreSQL"
+                    if name.startswith("postgres") else "Redis"
+                    if name.startswith("redis-server") else "")  # fmt: skip
+            if part:
+                found[(part, int(stat.parent.name))] = seconds
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    parts["clients (wrk)"] = children.ru_utime + children.ru_stime
+    found[("clients (wrk)", 0)] = children.ru_utime + children.ru_stime
+    return found
+
+
+def cores_busy(
+    before: dict[tuple[str, int], float], after: dict[tuple[str, int], float], elapsed: float
+) -> dict[str, float]:
+    """Cores busy on average by part: each process's CPU time during the run (a process
+    that started meanwhile counts from zero; one that ended is missed)."""
+    parts = dict.fromkeys(("app servers", "PostgreSQL", "Redis", "clients (wrk)"), 0.0)
+    for key, seconds in after.items():
+        parts[key[0]] += (seconds - before.get(key, 0.0)) / elapsed
     return parts
 
 
@@ -324,7 +334,7 @@ def measure(
         "timeout": timeout,
     }
     times, statuses = read_access(access)
-    cpu = {part: (after[part] - before[part]) / elapsed for part in after}
+    cpu = cores_busy(before, after, elapsed)
     run = Run(
         layout,
         count,

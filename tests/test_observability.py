@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from oms_project.logging import JsonFormatter, RequestIdFilter
 from tests.identity.conftest import api, bearer, local_users  # noqa: F401 - fixtures
 from tests.ontology.conftest import curator, dev, object_type, url  # noqa: F401 - fixtures
-from tests.served import BIN, demo, embedded, gunicorn, token
+from tests.served import BIN, ROOT, demo, embedded, gunicorn, token
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,17 @@ def _commits(base: str) -> float:
         if family.name == "oms_commits":
             return sum(s.value for s in family.samples if s.name == "oms_commits_total")
     return 0.0
+
+
+def test_the_dashboard_asks_only_for_metrics_oms_serves(curator, dev):  # noqa: F811
+    dashboard = json.loads((ROOT / "docs" / "grafana" / "oms-dashboard.json").read_text())
+    assert curator.post(url("object-types"), object_type(), format="json").status_code == 201
+    served = curator.get("/metrics").content.decode()
+    asked = {
+        re.sub(r"_(bucket|count|sum)$", "", name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\b((?:oms|django)_[a-z_]+)", target["expr"])
+    }
+    assert len(asked) >= 10
+    assert not {name for name in asked if name not in served}

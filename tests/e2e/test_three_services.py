@@ -75,7 +75,7 @@ def deployment(tmp_path: Path, postgres_database: str) -> Iterator[dict[str, obj
         pytest.skip(f"no Redis at {REDIS}")
     redis.Redis.from_url(REDIS).flushdb()
     processes = Processes(tmp_path)
-    ports = {name: free_port() for name in ("users", "audit", "a", "b")}
+    ports = {name: free_port() for name in ("users", "audit", "a", "b", "worker")}
     peers = {"users": "tests.e2e.peers.user_service", "audit": "tests.e2e.peers.audit_service"}
     for name, module in peers.items():
         processes.start(name, [sys.executable, "-m", module, "--port", str(ports[name])],
@@ -85,7 +85,8 @@ def deployment(tmp_path: Path, postgres_database: str) -> Iterator[dict[str, obj
     env.update(REDIS_URL=REDIS, USER_SERVICE_URL=users, AUDIT_SERVICE_URL=audit,
                OMS_SERVICE_CLIENT_ID="oms", OMS_SERVICE_CLIENT_SECRET="oms-secret",
                OMS_AUDIT_SWEEP_INTERVAL="1", OMS_AUDIT_BATCH_SIZE=str(BATCH),
-               OMS_LOG_LEVEL="WARNING", OMS_WORKER_CONCURRENCY="1")  # fmt: skip
+               OMS_LOG_LEVEL="WARNING", OMS_WORKER_CONCURRENCY="1",
+               OMS_WORKER_METRICS_PORT=str(ports["worker"]))  # fmt: skip
     lines = procfile_commands(ROOT / "Procfile")
     try:
         processes.start("web1", lines["web1"], {**env, "OMS_PORT": str(ports["a"])})
@@ -95,6 +96,7 @@ def deployment(tmp_path: Path, postgres_database: str) -> Iterator[dict[str, obj
         servers = {n: f"http://127.0.0.1:{ports[n]}" for n in ("a", "b")}
         for name, url in servers.items():
             assert wait_for(lambda url=url: ready(url), 60), processes.log(f"web{name}")
+        servers["worker"] = f"http://127.0.0.1:{ports['worker']}"
         yield {"processes": processes, "env": env, "lines": lines, "users": users,
                "audit": audit, "database": postgres_database, **servers}  # fmt: skip
     finally:
@@ -119,7 +121,9 @@ def test_a_feature_from_branch_to_main_across_three_services(deployment):
 
     commits = _sum_metric([a, b], "oms_commits_total")
     assert (commits.get("edit"), commits.get("proposal")) == (3.0, 1.0), commits
-    _all_delivered_once(deployment)
+    events = _all_delivered_once(deployment)
+    delivered = _sum_metric([deployment["worker"]], "oms_audit_events_delivered_total")
+    assert sum(delivered.values()) == events  # the worker's own /metrics
     page = _admin_page(b, "ada", admin, f"/admin/branches/proposals/{proposal['id']}/")
     assert "Customers" in page and re.search(r"\bmerged\b", page, re.IGNORECASE), page[-2000:]
 
@@ -216,7 +220,7 @@ def _sum_metric(servers: list[str], sample: str) -> dict[str, float]:
     return totals
 
 
-def _all_delivered_once(deployment: dict[str, object], allow_redelivered: int = 0) -> None:
+def _all_delivered_once(deployment: dict[str, object], allow_redelivered: int = 0) -> int:
     """Every event of the outbox reaches the Audit Service; none twice, except (after a crash)
     at most ``allow_redelivered`` of a batch that was in flight (the receiver deduplicates)."""
     database, audit = str(deployment["database"]), str(deployment["audit"])
@@ -231,6 +235,7 @@ def _all_delivered_once(deployment: dict[str, object], allow_redelivered: int = 
     received = requests.get(f"{audit}/_peer/received", timeout=10).json()["received"]
     assert set(received) == ids
     assert sum(count - 1 for count in received.values()) <= allow_redelivered, received
+    return len(ids)
 
 
 def _admin_page(server: str, username: str, token: str, path: str) -> str:
