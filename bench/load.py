@@ -1,13 +1,15 @@
 """Benchmark: mixed traffic against one app server, then two (issue 17).
 
 A fresh PostgreSQL database (Redis as the cache when it answers) is loaded with ``--types``
-object types on branch ``bench``, twenty branches ``w00``..``w19`` are made from it, each with
-one change and a proposal into ``bench``. Then ``wrk`` runs ``--clients`` connections for
-``--seconds`` of mixed traffic: 80% reads (one element 50%, a page of 50 30%), 15% writes
-(a new group on one of the twenty branches), 5% diffs and proposals (the diff of a branch
-against ``bench`` 3%, a proposal with its checks 2%). Once against one app server pinned to
-core 0 (``taskset``, the clients on the other cores), once against two app servers sharing the
-port (``reuse_port``), pinned to cores 0 and 1, the clients unpinned. Each server is gunicorn
+object types on branch ``bench``; twenty branches ``w00``..``w19`` are made from it for the
+writes, and five feature branches of ten changes each, with a proposal into ``bench``, for
+the diffs and proposals (they keep their size while the writes go on). Then ``wrk`` runs
+``--clients`` connections for ``--seconds`` of mixed traffic: 80% reads (one element 50%, a
+page of 50 30%), 15% writes (a new group on one of the twenty branches), 5% diffs and
+proposals (the diff of a feature branch against ``bench`` 3%, a proposal with its checks 2%).
+Once against one app server pinned to core 0 (``taskset``, the clients on the other cores),
+once against two app servers sharing the port (``reuse_port``), pinned to cores 0 and 1, the
+clients unpinned. Each server is gunicorn
 with the project's gunicorn.conf.py (2 workers x 4 threads).
 
 Requests/s, errors and the clients' p50/p95/p99 come from wrk; the latency per endpoint from
@@ -46,6 +48,8 @@ from bench.api import (  # noqa: E402
     Http,
     Ontology,
     Server,
+    batch_json,
+    changes_json,
     database,
     free_port,
     gunicorn_command,
@@ -60,7 +64,8 @@ from bench.api import (  # noqa: E402
 )
 from bench.common import format_seconds, mark, percentile, positive_int, render_table  # noqa: E402
 
-BRANCHES = [f"w{n:02d}" for n in range(20)]
+BRANCHES = [f"w{n:02d}" for n in range(20)]  # where the writes go
+FEATURES = [f"feature{n}" for n in range(5)]  # what the diffs and proposals look at
 MIX = {"GET element": 50, "GET page": 30, "POST write": 15, "GET diff": 3, "GET proposal": 2}
 READS, WRITES = ("GET element", "GET page", "GET diff", "GET proposal"), ("POST write",)
 READ_P95, WRITE_P95, SCALE_TARGET = 0.100, 0.250, 1.5
@@ -140,20 +145,25 @@ class Fixture:
 
 
 def prepare(port: int, token: str, ontology: Ontology) -> Fixture:
-    """The twenty write branches, one change and one proposal each; the paths to read."""
+    """The twenty write branches; five feature branches of ten changes each, each with a
+    proposal into ``bench`` (what the diffs and proposals read: they stay the same size
+    while the writes go on elsewhere); the paths to read."""
     client = Http(port, token)
     proposals = []
     try:
         for branch in BRANCHES:
             client.json("POST", "/api/v1/branches/", {"name": branch, "from": BRANCH}, expect=201)
-            client.json(
-                "POST", f"/api/v1/branches/{branch}/groups/", {"apiName": f"G{branch}"}, expect=201
-            )
+        for number, feature in enumerate(FEATURES):
+            client.json("POST", "/api/v1/branches/", {"name": feature, "from": BRANCH}, expect=201)
+            indexes = range(number * 10, number * 10 + 10)
+            changes = changes_json(ontology, "update", indexes, f"changed on {feature}")
+            body = batch_json(f"ten changes on {feature}", changes)
+            client.json("POST", f"/api/v1/branches/{feature}/commits/", body, expect=201)
             opened = client.json(
                 "POST",
                 "/api/v1/proposals/",
                 expect=201,
-                payload={"source": branch, "target": BRANCH, "title": branch},
+                payload={"source": feature, "target": BRANCH, "title": feature},
             )
             proposals.append(f"/api/v1/proposals/{opened['id']}/")
     finally:
@@ -163,7 +173,7 @@ def prepare(port: int, token: str, ontology: Ontology) -> Fixture:
     return Fixture(
         elements=[f"{base}/{name}/" for name in names],
         pages=[f"{base}/?limit=50"] + [f"{base}/?limit=50&search={n[:4]}" for n in names[:50]],
-        diffs=[f"/api/v1/diff/?base={BRANCH}&head={b}" for b in BRANCHES],
+        diffs=[f"/api/v1/diff/?base={BRANCH}&head={feature}" for feature in FEATURES],
         proposals=proposals,
     )
 
