@@ -203,33 +203,35 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(groups: list[int]) -> dict[tuple[str, int], float]:
-    """CPU seconds so far of each process of the app servers (their process groups),
-    PostgreSQL and Redis, and of the clients (wrk, once ended), read from /proc."""
+    """CPU seconds so far: each process of the app servers (their process groups), the
+    clients (wrk, once ended) and the whole machine, read from /proc."""
     found: dict[tuple[str, int], float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError):
             text = stat.read_text()
-            name = text[text.index("(") + 1 : text.rindex(")")]
             fields = text[text.rindex(")") + 2 :].split()
-            seconds = (int(fields[11]) + int(fields[12])) / TICK
-            part = ("app servers" if int(fields[2]) in groups else "PostgreSQL"
-                    if name.startswith("postgres") else "Redis"
-                    if name.startswith("redis-server") else "")  # fmt: skip
-            if part:
-                found[(part, int(stat.parent.name))] = seconds
+            if int(fields[2]) in groups:
+                found[("app servers", int(stat.parent.name))] = (
+                    int(fields[11]) + int(fields[12])
+                ) / TICK
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     found[("clients (wrk)", 0)] = children.ru_utime + children.ru_stime
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    found[("machine", 0)] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICK  # all but idle
     return found
 
 
 def cores_busy(
     before: dict[tuple[str, int], float], after: dict[tuple[str, int], float], elapsed: float
 ) -> dict[str, float]:
-    """Cores busy on average by part: each process's CPU time during the run (a process
-    that started meanwhile counts from zero; one that ended is missed)."""
-    parts = dict.fromkeys(("app servers", "PostgreSQL", "Redis", "clients (wrk)"), 0.0)
+    """Cores busy on average by part during the run: the app servers (a process that started
+    meanwhile counts from zero), the clients, and the rest of the machine (PostgreSQL and
+    Redis, mostly: their backends come and go, so they are what is left)."""
+    parts = dict.fromkeys(("app servers", "clients (wrk)", "machine"), 0.0)
     for key, seconds in after.items():
         parts[key[0]] += (seconds - before.get(key, 0.0)) / elapsed
+    machine = parts.pop("machine")
+    parts["PostgreSQL, Redis, rest"] = machine - sum(parts.values())
     return parts
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.served import BIN, ROOT, TEST_KEY, free_port, ready, start, wait_for
+from tests.served import BIN, ROOT, TEST_KEY, embedded, free_port, ready, start, wait_for
 
 
 @pytest.fixture
@@ -172,3 +172,41 @@ def test_make_runs_server_stops_within_ten_seconds_with_every_child_gone(
     finally:
         if serving.poll() is None:
             serving.kill()
+
+
+def test_the_production_layout_serves_on_one_port_and_stops_whole(tmp_path, postgres_database):
+    """`make run-prod`'s runner on the Procfile: two app servers share the port, each with its
+    own control socket, a worker and beat run beside them; SIGTERM stops every process."""
+    env = embedded(tmp_path / "var", postgres_database)
+    port = free_port()
+    env.update(REDIS_URL="redis://127.0.0.1:6379/11", OMS_PORT=str(port),
+               OMS_WORKER_METRICS_PORT=str(free_port()))  # fmt: skip
+    serving = start([sys.executable, "-m", "oms_project.serve", "--procfile", "Procfile"],
+                    env, tmp_path / "serve.log")  # fmt: skip
+    try:
+        assert wait_for(lambda: ready(f"http://127.0.0.1:{port}")), (
+            tmp_path / "serve.log"
+        ).read_text()[-3000:]
+        sockets = tmp_path / "var" / "run"
+        assert wait_for(
+            lambda: {p.name for p in sockets.glob("web*.ctl")} == {"web1.ctl", "web2.ctl"}
+        )
+        masters = [p for p in descendants(serving.pid) if _gunicorn_master(p)]
+        assert len(masters) == 2  # both bound the one port
+        children = descendants(serving.pid)
+        serving.send_signal(signal.SIGTERM)
+        serving.wait(15)
+        assert not [pid for pid in children if alive(pid)]
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+
+
+def _gunicorn_master(pid: int) -> bool:
+    try:
+        command = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+        parent = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1]
+        parent_command = (Path("/proc") / parent / "cmdline").read_bytes()
+    except OSError:
+        return False
+    return any(b"gunicorn" in part for part in command) and b"gunicorn" not in parent_command
