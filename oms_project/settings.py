@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ontology",
     "branches",
     "history",
+    "actions",
     "integrations",
 ]
 
@@ -360,7 +361,7 @@ OMS_ROLE_SCOPES: dict[str, list[str]] = env_json(
     "OMS_ROLE_SCOPES",
     {
         "viewer": ["ontology:read"],
-        "editor": ["ontology:read", "ontology:write"],
+        "editor": ["ontology:read", "ontology:write", "actions:submit"],
         "reviewer": ["ontology:read", "proposals:approve"],
         "admin": [
             "ontology:read",
@@ -368,6 +369,7 @@ OMS_ROLE_SCOPES: dict[str, list[str]] = env_json(
             "proposals:approve",
             "branches:admin",
             "audit:read",
+            "actions:submit",
         ],
     },
 )
@@ -412,6 +414,28 @@ CELERY_BEAT_SCHEDULE["intents-reconcile"] = {
 }
 CELERY_BEAT_SCHEDULE["audit-sweep"] = {
     "task": "history.audit_deliver",
+    "schedule": OMS_AUDIT_SWEEP_INTERVAL,
+}
+# -- the action service (docs/actions.md) -------------------------------------------------------
+OMS_ACTION_WEBHOOK_ALLOW = env_list(
+    "OMS_ACTION_WEBHOOK_ALLOW", ["*"]
+)  # hosts, *.domains, URL prefixes
+OMS_ACTION_SECRETS: dict[str, str] = env_json("OMS_ACTION_SECRETS", {})  # action apiName -> secret
+OMS_ACTION_WEBHOOK_SECRET = env_secret("OMS_ACTION_WEBHOOK_SECRET")  # for actions not listed there
+OMS_ACTION_WEBHOOK_TIMEOUT = env_float("OMS_ACTION_WEBHOOK_TIMEOUT", 5.0)
+OMS_ACTION_MAX_ATTEMPTS = env_int("OMS_ACTION_MAX_ATTEMPTS", 5)
+OMS_ACTION_BACKOFF_BASE = env_float("OMS_ACTION_BACKOFF_BASE", 1.0)
+OMS_ACTION_BACKOFF_MAX = env_float("OMS_ACTION_BACKOFF_MAX", 300.0)
+OMS_ACTION_NOTIFIER = env_str("OMS_ACTION_NOTIFIER", "actions.notifications.EmailNotifier")
+EMAIL_BACKEND = env_str("OMS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("OMS_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("OMS_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("OMS_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("OMS_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("OMS_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("OMS_EMAIL_FROM", "oms@localhost")
+CELERY_BEAT_SCHEDULE["actions-sweep"] = {
+    "task": "actions.sweep",
     "schedule": OMS_AUDIT_SWEEP_INTERVAL,
 }
 # Scheduled validation of main and of every branch with an open proposal (docs/validation.md).

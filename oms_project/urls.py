@@ -19,6 +19,8 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/auth/", include("integrations.urls")),
+    # Before the others: a branch name may hold slashes, and /branches/{b}/validate/ exists.
+    path("api/v1/", include("actions.api.urls")),
     path("api/v1/", include("ontology.api.urls")),
     path("api/v1/", include("history.api.urls")),
     path("api/v1/", include("branches.api.urls")),

@@ -229,6 +229,10 @@ RULES: dict[str, Rule] = {
              "Tighter criteria refuse submissions that passed before: announce them first."),
         Rule("OMS-C082", "SideEffectsChanged", "Webhooks or notifications changed", "safe",
              (ACTIONS,), "Tell the owners of the webhooks and recipients."),
+        Rule("OMS-C083", "SubmitterRolesChanged", "Fewer roles may submit the action",
+             "breaking", (CLIENTS, ACTIONS),
+             "Callers whose role was dropped are refused: tell them, or keep the role a while."),
+        Rule("OMS-C084", "SubmitterRolesChanged", "More roles may submit the action", "safe"),
         # shared properties and value types
         Rule("OMS-C090", "SharedPropertyTypeChanged", "A shared property's data type widened",
              "additive", (CLIENTS,),
@@ -585,6 +589,15 @@ def _rule(rule_id: str) -> Handler:
     return handler
 
 
+def _submitter_roles(
+    element: _Element, path: str, before: Any, after: Any, member: str | None
+) -> None:
+    """No roles named means every role with the scope: naming some, or dropping one, narrows."""
+    old, new = set(before or []), set(after or [])
+    narrower = bool(new) and (not old or bool(old - new))
+    element.record("OMS-C083" if narrower else "OMS-C084", path, before, after, member)
+
+
 def _renamed(element: _Element, path: str, before: Any, after: Any, member: str | None) -> None:
     prefix = TYPE_PREFIX.get(element.kind, "Element")
     element.record("OMS-C003", path, before, after, type_=f"{prefix}Renamed")
@@ -899,6 +912,7 @@ KIND_FIELDS: dict[str, dict[str, Handler]] = {
         "rules": _rules,
         "submissionCriteria": _rule("OMS-C081"),
         "sideEffects": _rule("OMS-C082"),
+        "submitterRoles": _submitter_roles,
     },
     "shared-properties": {
         "dataType": _data_type("OMS-C090", "OMS-C091"),

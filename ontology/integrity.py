@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ontology import datatypes
+from ontology import datatypes, values
 from ontology.catalog import Catalog
 from ontology.references import Path, json_path, many_side, references, rule_object_type
 from ontology.storage.base import Document
@@ -329,12 +329,19 @@ def _action_type(catalog: Catalog, doc: Document, report: Report) -> None:
     for index, rule in enumerate(doc.get("rules", [])):
         _check_rule(catalog, rule, params, ("rules", index), report)
     for index, criterion in enumerate(doc.get("submissionCriteria", [])):
-        if criterion["parameter"] not in params:
+        if criterion["parameter"] not in params and criterion["parameter"] not in CURRENT_USER:
             report(
                 ("submissionCriteria", index, "parameter"),
                 "unknown_parameter",
                 f"No parameter {criterion['parameter']!r}.",
             )
+
+
+#: What a submission criterion may test of the submitter besides parameters (docs/actions.md).
+CURRENT_USER = frozenset(
+    {"currentUser", "currentUser.username", "currentUser.id", "currentUser.email",
+     "currentUser.roles", "currentUser.tenantId"}
+)  # fmt: skip
 
 
 def _check_rule(
@@ -500,24 +507,10 @@ def assignable(source: dict[str, Any], target: dict[str, Any]) -> bool:
 
 
 def value_matches(value: Any, data_type: dict[str, Any]) -> bool:
-    """Whether a JSON literal is a value of ``data_type`` (for static values and enums)."""
-    kind = data_type.get("type")
+    """Whether a JSON literal is a value of ``data_type`` (for static values and enums); an
+    object reference's literal is its primary key, a string or a number."""
     if value is None:
         return True
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind in ("integer", "long"):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind in ("float", "double", "decimal"):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind in ("string", "date", "timestamp", "attachment", "objectReference"):
-        return isinstance(value, str)
-    if kind == "array":
-        return isinstance(value, list) and all(
-            value_matches(v, data_type["itemType"]) for v in value
-        )
-    if kind in ("struct", "geopoint", "geoshape"):
-        return isinstance(value, dict)
-    if kind == "vector":
-        return isinstance(value, list) and len(value) == data_type.get("dimension")
-    return False
+    if data_type.get("type") == "objectReference":
+        return isinstance(value, str | int) and not isinstance(value, bool)
+    return not values.value_problems(data_type, value, "$")

@@ -15,6 +15,7 @@ from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from integrations import webhooks
 from oms_project.compiled import Unsure, compiled
 from oms_project.serializers import StrictCharField as Char
 from oms_project.serializers import StrictSerializer, fast_surrogate_check
@@ -364,6 +365,9 @@ class SideEffectSerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["type"] == "webhook" and not attrs.get("url"):
             raise serializers.ValidationError({"url": ["A webhook needs a url."]})
+        refused = webhooks.refusal(attrs["url"]) if attrs["type"] == "webhook" else None
+        if refused:
+            raise serializers.ValidationError({"url": [refused]})
         if attrs["type"] == "notification" and not attrs.get("recipients"):
             raise serializers.ValidationError({"recipients": ["A notification needs recipients."]})
         return attrs
@@ -377,6 +381,11 @@ class ActionTypeSerializer(ElementSerializer):
     )
     submissionCriteria = bounded_list(CriterionSerializer(), default=list)  # noqa: N815
     sideEffects = bounded_list(SideEffectSerializer(), default=list)  # noqa: N815
+    submitterRoles = bounded_list(  # noqa: N815
+        Char(max_length=100), required=False,
+        help_text="Roles allowed to submit this action (besides the actions:submit scope); "
+        "empty or absent: every role with the scope.",
+    )  # fmt: skip
 
 
 # -- shared properties, value types, groups ---------------------------------------------------

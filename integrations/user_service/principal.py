@@ -17,10 +17,11 @@ WRITE = "ontology:write"
 APPROVE = "proposals:approve"
 BRANCH_ADMIN = "branches:admin"
 AUDIT_READ = "audit:read"
-ALL_SCOPES = (READ, WRITE, APPROVE, BRANCH_ADMIN, AUDIT_READ)
+SUBMIT = "actions:submit"
+ALL_SCOPES = (READ, WRITE, APPROVE, BRANCH_ADMIN, AUDIT_READ, SUBMIT)
 
 # A scope that implies others (write implies read).
-IMPLIED = {WRITE: {READ}, APPROVE: {READ}, BRANCH_ADMIN: {READ}}
+IMPLIED = {WRITE: {READ}, APPROVE: {READ}, BRANCH_ADMIN: {READ}, SUBMIT: {READ}}
 
 
 def scopes_for(roles: Iterable[str], scopes: Iterable[str] = ()) -> frozenset[str]:

@@ -377,6 +377,18 @@ SCENARIOS: dict[str, tuple[Callable[[], tuple[list, list]], set[tuple[str, str, 
          ("SubmissionCriteriaChanged", "$.submissionCriteria", "OMS-C081"),
          ("SideEffectsChanged", "$.sideEffects", "OMS-C082")},
     ),
+    "submitter roles narrowed": (
+        lambda: ([action(submitterRoles=["editor", "admin"])], [action(submitterRoles=["admin"])]),
+        {("SubmitterRolesChanged", "$.submitterRoles", "OMS-C083")},
+    ),
+    "submitter roles named where none were": (
+        lambda: ([action()], [action(submitterRoles=["admin"])]),
+        {("SubmitterRolesChanged", "$.submitterRoles", "OMS-C083")},
+    ),
+    "submitter roles widened": (
+        lambda: ([action(submitterRoles=["admin"])], [action(submitterRoles=["admin", "editor"])]),
+        {("SubmitterRolesChanged", "$.submitterRoles", "OMS-C084")},
+    ),
     "parameters reordered": (
         lambda: ([action(param("amount"), param("note"))],
                  [action(param("note"), param("amount"))]),
