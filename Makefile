@@ -68,6 +68,7 @@ bench: install-dev
 	$(PY) bench/admin.py
 	$(PY) bench/validation.py
 	$(PY) bench/owl_import.py
+	$(PY) bench/actions.py
 	$(PY) bench/load.py
 
 clean:

@@ -334,6 +334,10 @@ SPECTACULAR_SETTINGS = {
         "CompatibilityModeEnum": "branches.models.BranchPolicy.COMPATIBILITY_MODES",
         "DiffModeEnum": "ontology.diff.MODES",
         "VersionBumpEnum": "ontology.diff.BUMPS",
+        "ActionEditTypeEnum": "ontology.serializers.RULE_TYPES",
+        "SubmissionStateEnum": "actions.models.Submission.STATES",
+        "EffectStateEnum": ["pending", "succeeded", "failed"],
+        "SideEffectTypeEnum": ["webhook", "notification"],
     },
 }
 

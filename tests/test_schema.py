@@ -122,7 +122,8 @@ def test_operation_ids_read_as_verbs_and_every_list_answers_the_envelope(client)
     assert len(operations) == sum(len(p) for p in schema["paths"].values())  # unique ids
     verbs = {"list", "get", "create", "replace", "update", "delete", "merge", "rebase", "reset",
              "revert", "open", "review", "close", "reopen", "commit", "export", "import",
-             "login", "refresh", "api", "check", "validate", "request", "approve"}  # fmt: skip
+             "login", "refresh", "api", "check", "validate", "request", "approve", "preview",
+             "submit"}  # fmt: skip
     assert sorted(i for i in operations if not re.fullmatch(r"[a-z]+(_[a-z]+)*", i)) == []
     assert sorted(i for i in operations if i.split("_")[0] not in verbs) == []
     assert {"list_branches", "get_branch", "merge_proposal", "update_object_type"} <= set(

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import get_object_or_404
@@ -27,30 +30,17 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 KEY_MAX = 200
 
 
-@extend_schema_view(
-    validate=extend_schema(
-        summary="Check a submission: every problem at once, or valid",
-        request=s.ActionRequestSerializer, parameters=[s.ActionReadQuerySerializer],
-        responses={200: s.ValidationResultSerializer, **problems(400, 401, 403, 404)},
-    ),
-    preview=extend_schema(
-        summary="The edits a submission would make (nothing is written)",
-        request=s.ActionRequestSerializer, parameters=[s.ActionReadQuerySerializer],
-        responses={200: s.PreviewSerializer, **problems(400, 401, 403, 404)},
-    ),
-    submit=extend_schema(
-        summary="Submit an action: recorded once per Idempotency-Key, side effects dispatched",
-        request=s.ActionRequestSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.SubmissionSerializer, 200: s.SubmissionSerializer,
-                   **problems(400, 401, 403, 404, 409)},
-    ),
-)  # fmt: skip
 class ActionTypeServiceViewSet(ApiViewSet):
     """What an application does with an action type: check, preview, submit."""
 
     resource = ("action", "actions")
     required_scopes = {"validate": READ, "preview": READ, "submit": SUBMIT}
 
+    @extend_schema(
+        summary="Check a submission: every problem at once, or valid",
+        request=s.ActionRequestSerializer, parameters=[s.ActionReadQuerySerializer],
+        responses={200: s.ValidationResultSerializer, **problems(400, 401, 403, 404)},
+    )  # fmt: skip
     def validate(self, request: Request, branch: str, api_name: str) -> Response:
         at = self.query(s.ActionReadQuerySerializer).get("at")
         parameters = self.body(s.ActionRequestSerializer)["parameters"]
@@ -61,6 +51,11 @@ class ActionTypeServiceViewSet(ApiViewSet):
                          "commit": catalog.commit,
                          "actionVersion": catalog.version_of(checked.action)})  # fmt: skip
 
+    @extend_schema(
+        summary="The edits a submission would make (nothing is written)",
+        request=s.ActionRequestSerializer, parameters=[s.ActionReadQuerySerializer],
+        responses={200: s.PreviewSerializer, **problems(400, 401, 403, 404)},
+    )  # fmt: skip
     def preview(self, request: Request, branch: str, api_name: str) -> Response:
         at = self.query(s.ActionReadQuerySerializer).get("at")
         parameters = self.body(s.ActionRequestSerializer)["parameters"]
@@ -71,6 +66,12 @@ class ActionTypeServiceViewSet(ApiViewSet):
         return Response({"edits": edits, "commit": catalog.commit,
                          "actionVersion": catalog.version_of(checked.action)})  # fmt: skip
 
+    @extend_schema(
+        summary="Submit an action: recorded once per Idempotency-Key, side effects dispatched",
+        request=s.ActionRequestSerializer, parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.SubmissionSerializer, 200: s.SubmissionSerializer,
+                   **problems(400, 401, 403, 404, 409)},
+    )  # fmt: skip
     def submit(self, request: Request, branch: str, api_name: str) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > KEY_MAX:
@@ -101,7 +102,7 @@ class ActionTypeServiceViewSet(ApiViewSet):
 class SubmissionViewSet(ApiViewSet):
     """Submissions as their submitters (and auditors) see them."""
 
-    lookup_value_regex = r"[0-9a-f-]{36}"
+    lookup_value_regex = r"[^/]{1,64}"
     resource = ("action_submission", "action_submissions")
     required_scopes = {"list": READ, "retrieve": READ}
 
@@ -118,7 +119,12 @@ class SubmissionViewSet(ApiViewSet):
         return Response(envelope(found, next=page.next, count=page.count))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(s.SubmissionSerializer(get_object_or_404(self._visible(), id=pk)).data)
+        try:
+            submission_id = uuid.UUID(pk)
+        except ValueError:
+            raise Http404(f"No action submission {pk!r}.") from None
+        submission = get_object_or_404(self._visible(), id=submission_id)
+        return Response(s.SubmissionSerializer(submission).data)
 
     def _visible(self) -> QuerySet[Submission]:
         rows = Submission.objects.all()

@@ -21,10 +21,10 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`]*)` \| ([a-z:]+) \|$", re.MULTILINE)
 ROLES = ("anonymous", "outsider", "viewer", "editor", "reviewer", "admin")
 SCOPES = {
-    "viewer": {"ontology:read"}, "editor": {"ontology:read", "ontology:write"},
+    "viewer": {"ontology:read"}, "editor": {"ontology:read", "ontology:write", "actions:submit"},
     "reviewer": {"ontology:read", "proposals:approve"},
     "admin": {"ontology:read", "ontology:write", "proposals:approve", "branches:admin",
-              "audit:read"},
+              "audit:read", "actions:submit"},
 }  # fmt: skip
 
 

@@ -31,7 +31,7 @@ def test_a_valid_token_authenticates_the_principal(api, user_service):
         "username": "alice",
         "email": "alice@example.com",
         "roles": ["editor"],
-        "scopes": ["ontology:read", "ontology:write"],
+        "scopes": ["actions:submit", "ontology:read", "ontology:write"],
         "tenant": "acme",
         "source": "remote",
         "expiresAt": None,
