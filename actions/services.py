@@ -108,10 +108,10 @@ def submission_create(
 def submission_dispatch(submission_id: uuid.UUID | str) -> float | None:
     """Try the due side effects of one submission; the seconds until its next try, or None
     when it is finished (or another dispatcher holds it)."""
-    holder = uuid.uuid4()
-    if not _lease(submission_id, holder):
+    if not _lease(submission_id):
         return None
     submission = Submission.objects.get(id=submission_id)
+    _lease_for(submission)  # long enough for every side effect to time out once
     if submission.state == Submission.PENDING:
         with transaction.atomic():
             _move(submission, Submission.DISPATCHED)
@@ -156,13 +156,21 @@ def _schedule(submission_id: uuid.UUID, countdown: float = 0.0) -> None:
     dispatch.apply_async((str(submission_id),), countdown=countdown)
 
 
-def _lease(submission_id: uuid.UUID | str, holder: uuid.UUID) -> bool:
+def _lease(submission_id: uuid.UUID | str) -> bool:
+    """Take a due, open submission for one dispatch pass (one conditional UPDATE)."""
     now = timezone.now()
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     taken = Submission.objects.filter(free, due, id=submission_id, state__in=Submission.OPEN)
-    until = now + timedelta(seconds=settings.OMS_ACTION_WEBHOOK_TIMEOUT * 2 + LEASE_SECONDS)
-    return taken.update(lease_until=until) == 1
+    return taken.update(lease_until=now + timedelta(seconds=LEASE_SECONDS)) == 1
+
+
+def _lease_for(submission: Submission) -> None:
+    """Stretch the lease over a pass that tries every side effect up to its timeout."""
+    longest = max(settings.OMS_ACTION_WEBHOOK_TIMEOUT, settings.EMAIL_TIMEOUT or 0)
+    tries = len(submission.effects) * longest
+    submission.lease_until = timezone.now() + timedelta(seconds=tries + LEASE_SECONDS)
+    Submission.objects.filter(pk=submission.pk).update(lease_until=submission.lease_until)
 
 
 def _attempt(submission: Submission, effect: dict[str, Any]) -> None:

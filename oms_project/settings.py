@@ -437,6 +437,7 @@ EMAIL_PORT = env_int("OMS_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("OMS_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_secret("OMS_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("OMS_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_float("OMS_EMAIL_TIMEOUT", 10.0)  # seconds; a notification's try ends then
 DEFAULT_FROM_EMAIL = env_str("OMS_EMAIL_FROM", "oms@localhost")
 CELERY_BEAT_SCHEDULE["actions-sweep"] = {
     "task": "actions.sweep",
