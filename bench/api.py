@@ -479,8 +479,9 @@ class Scenario:
 
 
 def cursor(api_name: str) -> str:
-    """The list cursor the API issues for a page that ends at ``api_name``."""
-    return base64.urlsafe_b64encode(api_name.encode()).decode().rstrip("=")
+    """The list cursor the API issues for a page that ends at ``api_name`` (the JSON of its
+    sort key, base64url: ``oms_project.pagination.encode_cursor``)."""
+    return base64.urlsafe_b64encode(json.dumps(api_name).encode()).decode().rstrip("=")
 
 
 def scenarios(ontology: Ontology) -> list[Scenario]:

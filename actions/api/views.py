@@ -15,12 +15,14 @@ from rest_framework.response import Response
 
 from actions import services
 from actions.api import serializers as s
+from actions.evaluation import Checked
 from actions.exceptions import IdempotencyKeyMissing
 from actions.models import Submission
 from integrations.user_service.principal import AUDIT_READ, READ, SUBMIT
 from oms_project.api import ApiViewSet
 from oms_project.pagination import envelope, page_of_queryset
 from oms_project.schema import problems
+from ontology.catalog import Catalog
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -42,14 +44,9 @@ class ActionTypeServiceViewSet(ApiViewSet):
         responses={200: s.ValidationResultSerializer, **problems(400, 401, 403, 404)},
     )  # fmt: skip
     def validate(self, request: Request, branch: str, api_name: str) -> Response:
-        at = self.query(s.ActionReadQuerySerializer).get("at")
-        parameters = self.body(s.ActionRequestSerializer)["parameters"]
-        checked, catalog = services.action_checked(
-            branch=branch, api_name=api_name, parameters=parameters, actor=self.actor, at=at
-        )
+        checked, catalog = self._checked(branch, api_name)
         return Response({"valid": checked.valid, "problems": checked.problems,
-                         "commit": catalog.commit,
-                         "actionVersion": catalog.version_of(checked.action)})  # fmt: skip
+                         **_read_at(checked, catalog)})  # fmt: skip
 
     @extend_schema(
         summary="The edits a submission would make (nothing is written)",
@@ -57,14 +54,9 @@ class ActionTypeServiceViewSet(ApiViewSet):
         responses={200: s.PreviewSerializer, **problems(400, 401, 403, 404)},
     )  # fmt: skip
     def preview(self, request: Request, branch: str, api_name: str) -> Response:
-        at = self.query(s.ActionReadQuerySerializer).get("at")
-        parameters = self.body(s.ActionRequestSerializer)["parameters"]
-        checked, catalog = services.action_checked(
-            branch=branch, api_name=api_name, parameters=parameters, actor=self.actor, at=at
-        )
+        checked, catalog = self._checked(branch, api_name)
         edits = services.action_preview(checked=checked, catalog=catalog, actor=self.actor)
-        return Response({"edits": edits, "commit": catalog.commit,
-                         "actionVersion": catalog.version_of(checked.action)})  # fmt: skip
+        return Response({"edits": edits, **_read_at(checked, catalog)})
 
     @extend_schema(
         summary="Submit an action: recorded once per Idempotency-Key, side effects dispatched",
@@ -85,6 +77,19 @@ class ActionTypeServiceViewSet(ApiViewSet):
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.SubmissionSerializer(submission).data, status=code)
+
+    def _checked(self, branch: str, api_name: str) -> tuple[Checked, Catalog]:
+        """The request's parameters checked against the action type at ``?at=``."""
+        at = self.query(s.ActionReadQuerySerializer).get("at")
+        parameters = self.body(s.ActionRequestSerializer)["parameters"]
+        return services.action_checked(
+            branch=branch, api_name=api_name, parameters=parameters, actor=self.actor, at=at
+        )
+
+
+def _read_at(checked: Checked, catalog: Catalog) -> dict[str, str]:
+    """Which commit and which version of the action type an answer was read at."""
+    return {"commit": catalog.commit, "actionVersion": catalog.version_of(checked.action)}
 
 
 @extend_schema_view(

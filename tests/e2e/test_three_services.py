@@ -105,8 +105,8 @@ def deployment(tmp_path: Path, postgres_database: str) -> Iterator[dict[str, obj
 
 def test_a_feature_from_branch_to_main_across_three_services(deployment):
     a, b, users = deployment["a"], deployment["b"], deployment["users"]
-    people = (("erin", "editor"), ("rex", "reviewer"), ("ada", "admin"))
-    editor, reviewer, admin = (_token(users, name, role) for name, role in people)
+    people = (("erin", "editor"), ("rex", "reviewer"), ("ada", "admin"), ("vic", "viewer"))
+    editor, reviewer, admin, viewer = (_token(users, name, role) for name, role in people)
     on_a, on_b = _Api(a), _Api(b)
 
     on_a.post("/branches/", editor, {"name": "feature", "from": "main"})
@@ -118,6 +118,10 @@ def test_a_feature_from_branch_to_main_across_three_services(deployment):
     merged = on_a.post(f"/proposals/{proposal['id']}/merge/", editor, {})
     assert on_b.get("/branches/main/link-types/customerOrders/", reviewer)["apiName"]
     assert on_b.get(f"/proposals/{proposal['id']}/", reviewer)["state"] == "merged", merged
+    assert on_a.get("/branches/main/object-types/Customer/", viewer)["apiName"] == "Customer"
+    refused = requests.post(f"{b}/api/v1/branches/", json={"name": "mine", "from": "main"},
+                            headers={"Authorization": f"Bearer {viewer}"}, timeout=10)  # fmt: skip
+    assert refused.status_code == 403  # a viewer reads, never writes
 
     commits = _sum_metric([a, b], "oms_commits_total")
     assert (commits.get("edit"), commits.get("proposal")) == (3.0, 1.0), commits
