@@ -3,10 +3,10 @@
 For each size (``--sizes``, default 10,000 and 100,000 object types of 20 properties), a
 fresh PostgreSQL database is loaded through batch commits and served by gunicorn with one
 worker (``bench.settings``). Then, per size: the load time; the first ``GET`` of one element
-on a freshly started worker; the worker's resident memory before it and after 1,000 random
-reads; the p95 of a list page of 50 and of a search; the p95 of a ``PUT`` with one writer;
-a 10-change diff and the merge of those changes, each on a freshly started worker (cold
-caches). The report gives each figure per size, the ratio between the largest and the
+on a freshly started worker (the median of three restarts); the worker's resident memory
+before it and after 1,000 random reads; the p95 of a list page of 50 and of a search; the
+p95 of a ``PUT`` with one writer; a 10-change diff and the merge of 10 changes, each on a
+freshly started worker (cold caches; the median of three, each of its own side branch). The report gives each figure per size, the ratio between the largest and the
 smallest size (measured in the same run) and the targets of issue 10 with PASS or FAIL.
 See ``docs/benchmarks.md`` ("Scale"). Run it with ``.venv/bin/python bench/scale.py``.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -54,6 +55,7 @@ SEED = 20261127
 READS = 1000
 SAMPLES = 100  # timed requests per latency figure
 CHANGES = 10
+COLD_SAMPLES = 3  # fresh workers per cold figure (first GET, diff, merge): their median
 # Issue 10's targets, at every size.
 TARGETS = {
     "first GET": 0.050,
@@ -164,11 +166,13 @@ def measure(size: int, postgres: str) -> Figures:
         figures.load = load_ontology(running.server, ontology)
         _progress(f"{size:,} object types loaded in {figures.load:.1f} s")
 
-        server = running.restart()
-        figures.rss_before = running.worker_rss_mb()
-        client = Http(server.port, server.token)
-        name = rng.choice(ontology.names)
-        figures.first_get = timed_request(client, "GET", f"{elements}{name}/")
+        firsts = []
+        for _ in range(COLD_SAMPLES):  # the median of a few fresh workers: one is noisy
+            server = running.restart()
+            figures.rss_before = running.worker_rss_mb()
+            client = Http(server.port, server.token)
+            firsts.append(timed_request(client, "GET", f"{elements}{rng.choice(ontology.names)}/"))
+        figures.first_get = statistics.median(firsts)
         for _ in range(READS - 1):
             timed_request(client, "GET", f"{elements}{rng.choice(ontology.names)}/")
         figures.rss_after = running.worker_rss_mb()
@@ -193,23 +197,30 @@ def measure(size: int, postgres: str) -> Figures:
             puts.append(timed_request(client, "PUT", f"{elements}{ontology.names[index]}/", body))
         figures.put_p95 = p95(puts)
 
-        side = "scale-side"
-        client.json("POST", "/api/v1/branches/", {"name": side, "from": BRANCH}, expect=201)
-        picked = rng.sample(range(size), CHANGES)
-        changes = changes_json(ontology, "update", picked, "changed on the side")
-        client.json("POST", f"/api/v1/branches/{side}/commits/",
-                    batch_json("ten changes", changes), expect=201)  # fmt: skip
+        sides = [f"scale-side-{n}" for n in range(COLD_SAMPLES)]
+        for side in sides:  # each ten changes apart from the loaded branch
+            client.json("POST", "/api/v1/branches/", {"name": side, "from": BRANCH}, expect=201)
+            picked = rng.sample(range(size), CHANGES)
+            changes = changes_json(ontology, "update", picked, f"changed on {side}")
+            client.json("POST", f"/api/v1/branches/{side}/commits/",
+                        batch_json("ten changes", changes), expect=201)  # fmt: skip
         client.close()
 
-        cold = Http(running.restart().port, running.server.token if running.server else "")
-        figures.cold_diff = timed_request(
-            cold, "GET", f"/api/v1/diff/?base={BRANCH}&head={side}&mode=merge-base"
+        def cold(method: str, path: str, body: bytes | None = None) -> float:
+            fresh = Http(running.restart().port, running.server.token if running.server else "")
+            try:
+                return timed_request(fresh, method, path, body)
+            finally:
+                fresh.close()
+
+        figures.cold_diff = statistics.median(
+            cold("GET", f"/api/v1/diff/?base={BRANCH}&head={side}&mode=merge-base")
+            for side in sides
         )
-        cold.close()
-        cold = Http(running.restart().port, running.server.token if running.server else "")
-        merge = f'{{"source": "{side}"}}'.encode()
-        figures.cold_merge = timed_request(cold, "POST", f"/api/v1/branches/{BRANCH}/merge/", merge)
-        cold.close()
+        figures.cold_merge = statistics.median(
+            cold("POST", f"/api/v1/branches/{BRANCH}/merge/", f'{{"source": "{side}"}}'.encode())
+            for side in sides
+        )
     return figures
 
 
