@@ -6,8 +6,9 @@ worker (``bench.settings``). Then, per size: the load time; the first ``GET`` of
 on a freshly started worker (the median of three restarts); the worker's resident memory
 before it and after 1,000 random reads; the p95 of a list page of 50 and of a search; the
 p95 of a ``PUT`` with one writer; a 10-change diff and the merge of 10 changes, each on a
-freshly started worker (cold caches; the median of three, each of its own side branch). The report gives each figure per size, the ratio between the largest and the
-smallest size (measured in the same run) and the targets of issue 10 with PASS or FAIL.
+freshly started worker (cold caches; the median of three, each of its own side branch). The
+report gives each figure per size, the ratio between the largest and the smallest size
+(measured in the same run) and the targets of issue 10 with PASS or FAIL.
 See ``docs/benchmarks.md`` ("Scale"). Run it with ``.venv/bin/python bench/scale.py``.
 """
 
