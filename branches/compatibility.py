@@ -91,7 +91,7 @@ def refs_report(*, base: str, head: str, mode: str = "direct", branch: str = "")
             raise NoMergeBase(f"{base!r} and {head!r} share no commit.")
         start = found
     ids = sorted(store.changed_ids(start, end))
-    before, after = catalog_for(store, start), catalog_for(store, end)
+    before, after = catalog_for(store, start, branch=base), catalog_for(store, end, branch=head)
     return compatibility_report(branch=branch or base, before=before, after=after, ids=ids)
 
 

@@ -52,8 +52,10 @@ class ThreeWay(pipeline.Plan):
 
     def three_way(self, base: str, source: str, target: Catalog) -> merge.MergeResult:
         store = get_store()
+        hint = getattr(self, "source", "")  # a merge's source branch; a revert has none
         self.result = merge.three_way(
-            catalog_for(store, base), catalog_for(store, source), target,
+            catalog_for(store, base, branch=target.base),  # the target forked there
+            catalog_for(store, source, branch=hint or target.base), target,
             source_changed=store.changed_ids(base, source),
             target_changed=store.changed_ids(base, target.commit),
             resolutions=self.resolutions,

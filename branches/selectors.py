@@ -190,8 +190,8 @@ def proposal_impact(proposal: Proposal) -> list[Impact]:
     if base is None:
         return []
     ids = sorted(store.changed_ids(base, source))
-    before = catalog_for(store, base).fetch(ids)
-    after = catalog_for(store, source).fetch(ids)
+    before = catalog_for(store, base, branch=proposal.target).fetch(ids)
+    after = catalog_for(store, source, branch=proposal.source).fetch(ids)
     changed = {}
     for doc_id, old in before.items():
         new = after.get(doc_id)

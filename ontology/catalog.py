@@ -41,13 +41,16 @@ def catalog_for(
     store: VersionedStore, commit: str, *, branch: str = "", locked: bool = False
 ) -> Catalog:
     """The catalog of a commit id, on the rows describing it or else those of ``branch``
-    (else the default branch's). ``locked``: a write holding ``branch``'s lock reads it; it
-    looks the rows up afresh and, when they are the branch's own and the lock is real (the
-    store in the database), need not verify its reads: nobody can move those rows."""
+    (else the default branch's): the rows it differs least from make it cheapest, so a
+    caller names the branch closest to the commit (for a merge base, the branch it was
+    forked from or merged into). ``branch`` may be any ref name: one that is no branch is
+    ignored. ``locked``: a write holding ``branch``'s lock reads it; it looks the rows up
+    afresh and, when they are the branch's own and the lock is real (the store in the
+    database), need not verify its reads: nobody can move those rows."""
     key = (commit, branch or store.default_branch)
     base = None if locked else _bases.get(key)
     if base is None:
-        base = base_for(commit, prefer=key[1])
+        base = base_for(commit, prefer=key[1], fallback=store.default_branch)
         if base is not None:
             _bases.put(key, base)
     if base is not None:

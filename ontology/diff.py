@@ -362,7 +362,10 @@ def diff_refs(*, base: str, head: str, mode: Mode = "direct") -> Diff:
             raise NoMergeBase(f"{base!r} and {head!r} share no commit.")
         start = found
     changed = store.changed_ids(start, head_commit)
-    before, after = (catalog_for(store, commit) for commit in (start, head_commit))
+    before, after = (
+        catalog_for(store, start, branch=base),
+        catalog_for(store, head_commit, branch=head),
+    )
     diff = semantic_diff(before, after, changed)
     return replace(
         diff, base=base_commit, mode=mode, merge_base=start if mode == "merge-base" else None

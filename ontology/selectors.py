@@ -71,7 +71,7 @@ def catalog_of_ref(ref: str) -> Catalog:
     store = get_store()
     if any(b.name == ref for b in store.branches()):
         return catalog_at(branch=ref)
-    return catalog_for(store, store.resolve(ref))
+    return catalog_for(store, store.resolve(ref), branch=ref)
 
 
 def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:

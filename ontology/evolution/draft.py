@@ -34,7 +34,8 @@ def migration_draft(*, base: str, head: str) -> list[ops.Op]:
     store = get_store()
     start, end = store.resolve(base), store.resolve(head)
     ids = sorted(store.changed_ids(start, end))
-    old, new = catalog_for(store, start).fetch(ids), catalog_for(store, end).fetch(ids)
+    old = catalog_for(store, start, branch=base).fetch(ids)
+    new = catalog_for(store, end, branch=head).fetch(ids)
     pairs = [(old.get(i), new.get(i)) for i in ids]
     changes, uncovered = diff_documents(p for p in pairs if p[0] != p[1])
     by_element: dict[str, list[Change]] = defaultdict(list)

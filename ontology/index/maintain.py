@@ -117,14 +117,16 @@ def rebuild(store: VersionedStore, branch: str) -> int:
     return count
 
 
-def base_for(commit: str, *, exclude: str = "", prefer: str = "") -> tuple[str, str] | None:
+def base_for(
+    commit: str, *, exclude: str = "", prefer: str = "", fallback: str = ""
+) -> tuple[str, str] | None:
     """(branch, commit) of the rows closest to ``commit``: rows describing it, else those of
-    ``prefer`` or any branch's (the caller adds the difference)."""
+    ``prefer``, of ``fallback``, or any branch's (the caller adds the difference)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT branch, head FROM {STATE} WHERE branch <> %s AND head <> '' "
-            "ORDER BY head = %s DESC, branch = %s DESC, branch LIMIT 1",
-            [exclude, commit, prefer],
+            "ORDER BY head = %s DESC, branch = %s DESC, branch = %s DESC, branch LIMIT 1",
+            [exclude, commit, prefer, fallback],
         )
         found = cursor.fetchone()
     return (found[0], found[1]) if found else None
