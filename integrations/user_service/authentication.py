@@ -63,6 +63,9 @@ class BearerAuthentication(BaseAuthentication):
         return 'Bearer realm="oms"'
 
 
+_HIT, _MISS = PRINCIPAL_CACHE.labels("hit"), PRINCIPAL_CACHE.labels("miss")  # per request
+
+
 class PrincipalCache:
     """Principals by token hash: the shared cache (Redis in production) with a small
     in-process tier in front. Each entry carries the moment it must be forgotten, so the
@@ -75,13 +78,13 @@ class PrincipalCache:
         now = time.time()
         hit = self.local.get(key)
         if hit is not None and hit[0] > now:
-            PRINCIPAL_CACHE.labels("hit").inc()
+            _HIT.inc()
             return hit[1]
         cached = cache_get(key)
         if not isinstance(cached, dict) or cached.get("until", 0) <= now:
-            PRINCIPAL_CACHE.labels("miss").inc()
+            _MISS.inc()
             return None
-        PRINCIPAL_CACHE.labels("hit").inc()
+        _HIT.inc()
         principal = Principal.from_cache(cached["principal"])
         self.local.put(key, (cached["until"], principal))
         return principal

@@ -199,3 +199,17 @@ def test_principals_are_cached_in_redis_no_longer_than_the_ttl(
         assert 0 < ttl <= 30  # the token's own expiry is shorter than OMS_AUTH_CACHE_TTL
     finally:
         caches._settings = None
+
+
+def test_the_principal_cache_is_counted_on_metrics(api, user_service):
+    from prometheus_client import REGISTRY
+
+    def count(result: str) -> float:
+        return REGISTRY.get_sample_value("oms_principal_cache_total", {"result": result}) or 0.0
+
+    hits, misses = count("hit"), count("miss")
+    token = user_service.issue("carol", roles=("viewer",))
+    for _ in range(3):
+        assert bearer(api, token).get(ME).status_code == 200
+    assert (count("miss") - misses, count("hit") - hits) == (1, 2)
+    assert user_service.calls["/api/v1/auth/validate"] == 1
