@@ -421,9 +421,8 @@ CELERY_BEAT_SCHEDULE["audit-sweep"] = {
     "schedule": OMS_AUDIT_SWEEP_INTERVAL,
 }
 # -- the action service (docs/actions.md) -------------------------------------------------------
-OMS_ACTION_WEBHOOK_ALLOW = env_list(
-    "OMS_ACTION_WEBHOOK_ALLOW", ["*"]
-)  # hosts, *.domains, URL prefixes
+# Where webhooks may point: hosts, *.domains, URL prefixes, or * (any public host).
+OMS_ACTION_WEBHOOK_ALLOW = env_list("OMS_ACTION_WEBHOOK_ALLOW", ["*"])
 OMS_ACTION_SECRETS: dict[str, str] = env_json("OMS_ACTION_SECRETS", {})  # action apiName -> secret
 OMS_ACTION_WEBHOOK_SECRET = env_secret("OMS_ACTION_WEBHOOK_SECRET")  # for actions not listed there
 OMS_ACTION_WEBHOOK_TIMEOUT = env_float("OMS_ACTION_WEBHOOK_TIMEOUT", 5.0)
