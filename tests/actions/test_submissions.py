@@ -160,3 +160,20 @@ def test_submissions_are_listed_to_their_submitter_and_to_auditors(operator, pee
     assert auditor.get("/api/v1/action-submissions/?state=pending").json()["count"] == 2
     assert other.get(f"/api/v1/action-submissions/{mine}/").status_code == 404
     assert operator.get(f"/api/v1/action-submissions/{mine}/").json()["state"] == "pending"
+
+
+def test_the_commit_queues_the_dispatch_task_and_the_sweep_finds_what_it_lost(
+    operator, peer, settings, django_capture_on_commit_callbacks
+):
+    from actions.tasks import sweep
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the task runs where it is queued
+    with django_capture_on_commit_callbacks(execute=True):
+        first = submit(operator, "createShipment", SHIPMENT, key="queued").json()["id"]
+    assert Submission.objects.get(id=first).state == "succeeded"  # by actions.dispatch
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    lost = submit(operator, "createShipment", {**SHIPMENT, "shipmentId": "S-7"}, key="lost")
+    assert Submission.objects.get(id=lost.json()["id"]).state == "pending"  # no task ran
+    assert sweep() == 1  # beat's sweep
+    assert Submission.objects.get(id=lost.json()["id"]).state == "succeeded"
+    assert len(peer.received) == 2
