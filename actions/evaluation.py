@@ -161,9 +161,7 @@ def _mappings_checked(catalog: Catalog, checked: Checked, typed: set[str]) -> No
     for index, rule in enumerate(checked.action.get("rules", [])):
         if rule["type"] not in ("createObject", "modifyObject"):
             continue
-        name = rule.get("objectType") or declared.get(rule.get("object", ""), {}).get(
-            "dataType", {}
-        ).get("objectType", "")
+        name = rule.get("objectType") or _referenced_type(declared, rule.get("object", ""))
         object_type = catalog.get("object-types", name)
         if object_type is None:
             checked.add(f"$.rules[{index}]", "definition", f"No object type {name!r} here.")
@@ -176,21 +174,16 @@ def _mappings_checked(catalog: Catalog, checked: Checked, typed: set[str]) -> No
                 checked.add(where, "definition", f"{name} has no property {mapping['property']!r}.")
                 continue
             source = mapping["value"]
+            if source.get("currentUser"):  # a username (integrity: onto a string property)
+                given.add(target["apiName"])
+                continue
             if "parameter" in source:
                 if source["parameter"] not in typed:
                     continue
-                value, path = (
-                    checked.parameters[source["parameter"]],
-                    f"$.parameters.{source['parameter']}",
-                )
-            elif "static" in source:
-                value, path = source["static"], f"{where}.value.static"
+                value = checked.parameters[source["parameter"]]
+                path = f"$.parameters.{source['parameter']}"
             else:
-                value, path = "", ""  # currentUser: a username, checked below if typed
-                if (target.get("dataType") or {}).get("type") not in (None, "string"):
-                    checked.add(where, "definition", f"{name}.{target['apiName']} is no string.")
-                given.add(target["apiName"])
-                continue
+                value, path = source["static"], f"{where}.value.static"
             if value is None:
                 continue
             given.add(target["apiName"])
@@ -272,9 +265,16 @@ def _declared(action: Document) -> dict[str, dict]:
     return {p["apiName"]: p for p in action.get("parameters", [])}
 
 
+def _referenced_type(declared: dict[str, dict], parameter: str) -> str:
+    """The object type an objectReference parameter names ("" for any other)."""
+    return str(declared.get(parameter, {}).get("dataType", {}).get("objectType", ""))
+
+
 def _reference(declared: dict[str, dict], values: dict[str, Any], parameter: str) -> dict:
-    object_type = declared.get(parameter, {}).get("dataType", {}).get("objectType", "")
-    return {"objectType": object_type, "primaryKey": values.get(parameter)}
+    return {
+        "objectType": _referenced_type(declared, parameter),
+        "primaryKey": values.get(parameter),
+    }
 
 
 def _mapped(rule: dict, values: dict[str, Any], user: Principal) -> dict[str, Any]:

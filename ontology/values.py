@@ -1,4 +1,4 @@
-"""Whether a value fits a data type (ontology/datatypes.py) and a value type's constraints:
+"""Whether a value fits a data type (ontology/datatypes.py) and a value type's constraints.
 
 Each check answers a list of ``(path, message)`` problems, empty when the value fits; a path
 extends the one it is given (``$.parameters.weightKg[2].lat``).
