@@ -6,11 +6,11 @@ VAR := var
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: run run-prod install install-dev migrate test lint bench clean vendor
+.PHONY: run run-prod install install-dev migrate test lint audit bench clean vendor
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
@@ -59,6 +59,12 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(PY) tools/dependency_audit.py
+
+# Every installed distribution and the vendored JavaScript against the package indexes
+# (docs/dependencies.md); part of lint.
+audit: install-dev
+	$(PY) tools/dependency_audit.py
 
 bench: install-dev
 	$(PY) bench/storage.py
