@@ -98,7 +98,7 @@ class Catalog:
     _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _by_facet: dict[str, list[Document]] | None = field(default=None, repr=False)
     _referring: dict[Key, list[Document]] = field(default_factory=dict, repr=False)
-    _versions: dict[str, str] = field(default_factory=dict, repr=False)  # the rows'
+    _entries: dict[str, queries.Entry] = field(default_factory=dict, repr=False)  # the rows'
 
     def __post_init__(self) -> None:
         self._index_overlay()
@@ -125,9 +125,9 @@ class Catalog:
         if not wanted or not self.base:
             return
         found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
-        self._looked.update({key: found[key][0] if key in found else None for key in wanted})
-        self._versions.update(found.values())
-        self.fetch(i for i, _ in found.values() if i not in self.overlay)
+        self._looked.update({key: found[key].doc_id if key in found else None for key in wanted})
+        self._entries.update((entry.doc_id, entry) for entry in found.values())
+        self.fetch(e.doc_id for e in found.values() if e.doc_id not in self.overlay)
 
     @property
     def by_id(self) -> ById:
@@ -188,7 +188,7 @@ class Catalog:
                 break
         count += len(mine)
         merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
-                        + [(name, doc_id) for doc_id, name, _ in rows])  # fmt: skip
+                        + [(name, entry.doc_id) for name, entry in rows])  # fmt: skip
         chosen = merged if limit is None else merged[:limit]
         bodies = self.fetch(doc_id for _, doc_id in chosen)
         documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
@@ -196,7 +196,7 @@ class Catalog:
 
     def _rows(
         self, kind: str, needle: str, wanted: list[str], after: str, limit: int | None
-    ) -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
+    ) -> tuple[list[queries.Named], tuple[int, bool]]:
         """A page of the base rows without the overlay's ids, and how many rows match."""
         if not self.base:
             return [], (0, True)
@@ -204,7 +204,7 @@ class Catalog:
         extra = None if limit is None else limit + 1 + len(hidden)
         match = queries.Match(kind, needle, tuple(wanted))
 
-        def read() -> tuple[list[tuple[str, str, str]], tuple[int, bool]]:
+        def read() -> tuple[list[queries.Named], tuple[int, bool]]:
             found = queries.page(self.base, match, after=after, limit=extra)
             total, exact = queries.count(self.base, match)
             if hidden:
@@ -212,24 +212,24 @@ class Catalog:
             return found, (total, exact)
 
         rows, counted = self._fresh(read)
-        rows = [r for r in rows if r[0] not in self.overlay]
-        self._versions.update((doc_id, version) for doc_id, _, version in rows)
+        rows = [r for r in rows if r[1].doc_id not in self.overlay]
+        self._entries.update((entry.doc_id, entry) for _, entry in rows)
         return rows, counted
 
     def version_of(self, document: Document) -> str:
         """An element's content hash (its ETag): from its row when it has one."""
         if document["id"] not in self.overlay:
-            found = self._versions.get(document["id"])
+            found = self._entries.get(document["id"])
             if found is not None:
-                return found
+                return found.version
         return version(document)
 
     def fetch(self, ids: Iterable[str]) -> dict[str, Document]:
         """The elements of ``ids`` present here, read in one go."""
         wanted = list(dict.fromkeys(ids))
         missing = [i for i in wanted if i not in self.overlay and i not in self._bodies]
-        if missing and self.store is not None and self.described:  # one read for them all
-            read = self.store.get_many(self.described, missing)
+        if missing and self.store is not None and self.described:
+            read = self._read(self.store, missing)
             self._bodies.update({i: read.get(i) for i in missing})  # absent ones too
         found: dict[str, Document] = {}
         for doc_id in wanted:
@@ -249,6 +249,16 @@ class Catalog:
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
+
+    def _read(self, store: VersionedStore, ids: list[str]) -> dict[str, Document]:
+        """Bodies at ``described`` in one read: by the content keys of their rows where the
+        store keeps them (no walk down the commit's tree), else by id at that commit."""
+        keyed = {e.content: e.doc_id for i in ids if (e := self._entries.get(i)) and e.content}
+        read = {keyed[key]: body for key, body in store.get_contents(keyed).items()}
+        rest = [i for i in ids if i not in read]
+        if rest:
+            read.update(store.get_many(self.described, rest))
+        return read
 
     def _body(self, doc_id: str) -> Document | None:
         return self.fetch([doc_id]).get(doc_id)
@@ -284,7 +294,7 @@ class Catalog:
         """Stand on rows describing ``described``: the overlay is what differs from there."""
         assert self.store is not None
         self.described = described
-        self._looked, self._versions = {}, {}
+        self._looked, self._entries = {}, {}
         differ = {} if described == self.root else {
             c.doc_id: c.after for c in self.store.changes(described, self.root)}  # fmt: skip
         self.overlay = {**differ, **self.own}

@@ -27,7 +27,12 @@ def new_id(prefix: str) -> str:
 
 def version(document: Document) -> str:
     """The content hash served as ``version`` and ``ETag``."""
-    return hashlib.sha256(canonical_json(document).encode()).hexdigest()[:24]
+    return version_of_text(canonical_json(document))
+
+
+def version_of_text(text: str) -> str:
+    """:func:`version` of the document whose canonical JSON is ``text``."""
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def prepare(kind: str, body: dict[str, Any], existing: Document | None = None) -> Document:

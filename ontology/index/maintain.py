@@ -28,7 +28,7 @@ ENTRY, FACET, STATE, COUNT = (
     m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState, IndexCount)
 )
 TABLES = (ENTRY, FACET, COUNT)  # the rows of a branch (its state aside)
-ENTRY_COLUMNS = ("branch", "doc_id", "kind", "api_name", "search", "version")
+ENTRY_COLUMNS = ("branch", "doc_id", "kind", "api_name", "search", "version", "content")
 T = TypeVar("T")
 
 
@@ -51,7 +51,7 @@ def sync(
     with transaction.atomic(savepoint=False):
         described = _locked_state(branch)
         if changes is not None and head and described and described == parent:
-            _apply(branch, changes)
+            _apply(store, branch, changes)
             _describe(branch, head)
             return
         current = store.branch_head(branch)
@@ -63,13 +63,14 @@ def sync(
                 described = _copy(base[0], branch)
         if described:
             try:
-                _apply(branch, {c.doc_id: c.after for c in store.changes(described, current)})
+                caught_up = {c.doc_id: c.after for c in store.changes(described, current)}
+                _apply(store, branch, caught_up)
                 _describe(branch, current)
                 return
             except RefNotFound:  # rows of a commit the store does not have: start over
                 _delete_rows(branch)
         for batch in store.walk(current):
-            _apply(branch, {d["id"]: d for d in batch}, fresh=True)
+            _apply(store, branch, {d["id"]: d for d in batch}, fresh=True)
         _describe(branch, current)
 
 
@@ -110,7 +111,7 @@ def rebuild(store: VersionedStore, branch: str) -> int:
         head = store.branch_head(branch)
         _delete_rows(branch)
         for batch in store.walk(head):
-            _apply(branch, {d["id"]: d for d in batch}, fresh=True)
+            _apply(store, branch, {d["id"]: d for d in batch}, fresh=True)
             count += len(batch)
             progress.step(f"branch {branch}: documents indexed", count)
         _describe(branch, head)
@@ -170,12 +171,12 @@ def _verify_rows(store: VersionedStore, branch: str, commit: str) -> Iterator[st
         for document in batch:
             if not is_element(document):
                 continue
-            expected = row(document)
+            expected = row(document, store.content_key)
             found = entries.pop(expected.doc_id, None)
             name = f"index of branch {branch}: {expected.kind}/{expected.api_name}"
             if found is None:
                 yield f"{name}: no row"
-            elif found != _entry(expected)[2:]:
+            elif found != _entry(expected)[2:] and found != _entry(expected, unkeyed=True)[2:]:
                 yield f"{name}: row differs from the document"
             if facets.pop(expected.doc_id, set()) != expected.facets:
                 yield f"{name}: facets differ from the document"
@@ -219,7 +220,13 @@ def _describe(branch: str, commit: str) -> None:
         cursor.execute(f"UPDATE {STATE} SET head = %s WHERE branch = %s", [commit, branch])
 
 
-def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool = False) -> None:
+def _apply(
+    store: VersionedStore,
+    branch: str,
+    changes: Mapping[str, Document | None],
+    *,
+    fresh: bool = False,
+) -> None:
     """Replace the rows of the changed ids by those of their new documents (``fresh``: the
     branch has none of them yet) and move the per-kind counts by the difference."""
     counts: Counter[str] = Counter()
@@ -236,7 +243,7 @@ def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool =
                     f"DELETE FROM {FACET} WHERE branch = %s AND doc_id IN ({marks})",
                     [branch, *ids],
                 )
-    rows = [row(d) for d in changes.values() if d is not None and is_element(d)]
+    rows = [row(d, store.content_key) for d in changes.values() if d is not None and is_element(d)]
     counts.update(r.kind for r in rows)
     insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows])
     insert_rows(
@@ -257,8 +264,10 @@ def _apply(branch: str, changes: Mapping[str, Document | None], *, fresh: bool =
                     analyze_after_commit()
 
 
-def _entry(r: Row, branch: str = "") -> tuple[str, ...]:
-    return (branch, r.doc_id, r.kind, r.api_name, r.search, r.version)
+def _entry(r: Row, branch: str = "", *, unkeyed: bool = False) -> tuple[str, ...]:
+    """The row's columns; ``unkeyed``: as written before rows kept the content key (valid,
+    read through the store's tree instead)."""
+    return (branch, r.doc_id, r.kind, r.api_name, r.search, r.version, "" if unkeyed else r.content)
 
 
 def _copy(source: str, branch: str) -> str:

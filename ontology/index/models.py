@@ -1,10 +1,10 @@
 """The persisted index: one projection of every branch head, moved with the head.
 
 A row per element of the head (``IndexEntry``: kind, apiName, search text, content
-version), a row per facet of an element (``IndexFacet``: what list filters match and whom
-it refers to), the number of elements per kind (``IndexCount``) and one ``IndexState`` per
-branch naming the commit the rows describe. They change only in ``ontology.index.maintain``,
-in the transaction that moves the head.
+version, the store's key of its body), a row per facet of an element (``IndexFacet``: what
+list filters match and whom it refers to), the number of elements per kind (``IndexCount``)
+and one ``IndexState`` per branch naming the commit the rows describe. They change only in
+``ontology.index.maintain``, in the transaction that moves the head.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class IndexEntry(models.Model):
     api_name = models.CharField(max_length=200)
     search = models.TextField(blank=True)  # apiName, displayName, description, casefolded
     version = models.CharField(max_length=64)
+    # The store's key of the body (``VersionedStore.content_key``); "" for a store without
+    # such keys, and in rows written before it was kept (``storage_reindex`` fills them).
+    content = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         app_label = "ontology"

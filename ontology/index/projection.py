@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ontology.documents import version
+from ontology.documents import version_of_text
 from ontology.kinds import KINDS
 from ontology.references import references
-from ontology.storage.base import Document
+from ontology.storage.base import Document, canonical_json
 
 Values = Callable[[Document], Iterable[str]]
 
@@ -94,11 +94,15 @@ class Row:
     api_name: str
     search: str
     version: str
+    content: str  # the store's key of the body (``VersionedStore.content_key``), or ""
     facets: frozenset[str]
 
 
-def row(document: Document) -> Row:
+def row(document: Document, content_key: Callable[[str], str]) -> Row:
+    """The row of an element; ``content_key`` is its store's (the canonical JSON is made once
+    for the version and the key)."""
+    text = canonical_json(document)
     return Row(
         document["id"], document["kind"], document["apiName"], search_text(document),
-        version(document), frozenset(facets(document)),
+        version_of_text(text), content_key(text), frozenset(facets(document)),
     )  # fmt: skip

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
 from ontology.index.maintain import COUNT, ENTRY, FACET, STATE, chunks
 from ontology.index.projection import reference_facet
 from ontology.storage.sql.objects import IN_BATCH
+
+
+class Entry(NamedTuple):
+    """What a row says of an element's body: its id, version and the store's content key."""
+
+    doc_id: str
+    version: str
+    content: str  # "" where the store keeps none
+
+
+Named = tuple[str, Entry]  # (apiName, entry)
 
 
 def described(branch: str) -> str | None:
@@ -21,11 +32,11 @@ def described(branch: str) -> str | None:
 
 def named_many(
     branch: str, keys: Sequence[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], tuple[str, str]], str | None]:
-    """(id, version) of the elements named by (kind, apiName) keys, for those that exist, and
+) -> tuple[dict[tuple[str, str], Entry], str | None]:
+    """The entries of the elements named by (kind, apiName) keys, for those that exist, and
     the commit the rows describe, read in the same statement (None: the branch has no rows).
     """
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[tuple[str, str], Entry] = {}
     head: str | None = None
     by_kind: dict[str, list[str]] = {}
     for kind, name in keys:
@@ -36,13 +47,13 @@ def named_many(
         for batch in chunks(names, IN_BATCH):
             marks = ", ".join(["%s"] * len(batch))
             sql = (
-                f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version FROM {STATE} s "
+                f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version, e.content FROM {STATE} s "
                 f"LEFT JOIN {ENTRY} e ON e.branch = s.branch AND e.kind = %s "
                 f"AND e.api_name IN ({marks}) WHERE s.branch = %s"
             )
             rows = _all(sql, [kind, *batch, branch])
             head = _head(rows, head)
-            found.update({(str(k), str(n)): (str(i), str(v)) for _, k, n, i, v in rows if i})
+            found.update({(str(r[1]), str(r[2])): Entry(*map(str, r[3:])) for r in rows if r[3]})
     return found, head
 
 
@@ -85,18 +96,18 @@ class Match:
     facets: tuple[str, ...] = ()
 
 
-def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[tuple[str, str, str]]:
-    """(id, apiName, version) of the matching elements named after ``after``, by apiName."""
+def page(branch: str, match: Match, *, after: str, limit: int | None) -> list[Named]:
+    """(apiName, entry) of the matching elements named after ``after``, by apiName."""
     where, params = _where(branch, match)
     sql = (
-        f"SELECT doc_id, api_name, version FROM {ENTRY} e "
+        f"SELECT api_name, doc_id, version, content FROM {ENTRY} e "
         f"WHERE {where} AND api_name > %s ORDER BY api_name"
     )
     params.append(after)
     if limit is not None:
         sql += " LIMIT %s"
         params.append(limit)
-    return [(str(r[0]), str(r[1]), str(r[2])) for r in _all(sql, params)]
+    return [(str(r[0]), Entry(str(r[1]), str(r[2]), str(r[3]))) for r in _all(sql, params)]
 
 
 def count(branch: str, match: Match, *, among: Iterable[str] | None = None) -> tuple[int, bool]:

@@ -20,7 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from oms_project import metrics
-from ontology.storage.exceptions import DocumentNotFound, InvalidChange, InvalidName, StoreError
+from ontology.storage.exceptions import (
+    CorruptStore,
+    DocumentNotFound,
+    InvalidChange,
+    InvalidName,
+    StoreError,
+)
 
 Document = dict[str, Any]
 
@@ -130,7 +136,8 @@ class VersionedStore(abc.ABC):
     #: The operations timed on /metrics (``oms_store_operation_seconds``), by backend.
     timed_operations = (
         "branch_head", "resolve", "commit", "reset_branch", "create_branch", "get", "get_many",
-        "snapshot", "list", "changes", "changed_ids", "merge_base", "get_commit", "log",
+        "get_contents", "snapshot", "list", "changes", "changed_ids", "merge_base", "get_commit",
+        "log",
     )  # fmt: skip
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -246,6 +253,23 @@ class VersionedStore(abc.ABC):
             except DocumentNotFound:
                 continue
         return found
+
+    def content_key(self, text: str) -> str:
+        """The key of a document whose canonical JSON is ``text`` for :meth:`get_contents`,
+        the same at every commit that holds it ("": this store has no such keys).
+
+        The index keeps it with each element's row, so a page of a list reads its bodies
+        without looking each one up in the commit's tree.
+        """
+        return ""
+
+    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
+        """Documents by :meth:`content_key`, keyed by it (a key the store lacks is corruption:
+        ``CorruptStore``)."""
+        wanted = builtins.list(keys)
+        if wanted:
+            raise CorruptStore(f"{type(self).__name__} keeps no documents by content.")
+        return {}
 
     @abc.abstractmethod
     def snapshot(self, ref: str) -> dict[str, Document]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.storage.base import CommitInfo, Delete, Put, VersionedStore
+from ontology.storage.base import CommitInfo, Delete, Put, VersionedStore, canonical_json
 from ontology.storage.exceptions import (
+    CorruptStore,
     DocumentNotFound,
     HeadMoved,
     InvalidChange,
@@ -276,6 +277,28 @@ def test_get_many_reads_the_present_documents_of_a_commit(store):
         store.get_many("nope", ["a"])
     with pytest.raises(InvalidName):
         store.get_many("main", ["bad id"])
+
+
+def test_content_keys_read_bodies_back_at_every_commit_that_holds_them(store):
+    """A store either keys bodies by content (the same key at every commit holding the
+    document) or keeps no keys at all ("" for every document, and no reads by key)."""
+    old, new = doc("a", v=1), doc("a", v=2)
+    put(store, "main", old, doc("b", v=1))
+    put(store, "main", new)
+    keys = {store.content_key(canonical_json(d)) for d in (old, new)}
+    if keys == {""}:
+        assert store.get_contents([]) == {}
+        with pytest.raises(CorruptStore):
+            store.get_contents(["not-a-key"])
+        return
+    old_key, new_key = (store.content_key(canonical_json(d)) for d in (old, new))
+    assert old_key != new_key and "" not in keys
+    assert store.get_contents([old_key, new_key]) == {old_key: old, new_key: new}
+    read = store.get_contents([new_key])
+    read[new_key]["v"] = 99  # a copy: the next read is untouched
+    assert store.get_contents([new_key]) == {new_key: new}
+    with pytest.raises(CorruptStore):
+        store.get_contents([store.content_key(canonical_json(doc("never", v=0)))])
 
 
 def test_walk_yields_every_document_once_in_batches(store):

@@ -331,6 +331,12 @@ class SQLStore(VersionedStore):
         bodies = self.objects.load_many(blobs.values())
         return {doc_id: bodies[blob] for doc_id, blob in blobs.items()}
 
+    def content_key(self, text: str) -> str:
+        return object_hash(DOC, text)
+
+    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
+        return dict(self.objects.load_many(keys))
+
     def snapshot(self, ref: str) -> dict[str, Document]:
         return {doc["id"]: doc for batch in self.walk(ref) for doc in batch}
 
