@@ -297,7 +297,7 @@ OMS_THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "oms_project.schema.AutoSchema",
     "EXCEPTION_HANDLER": "oms_project.problems.problem_details_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["oms_project.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["oms_project.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The bearer class comes first: its WWW-Authenticate header makes 401s say "Bearer".

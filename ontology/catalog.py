@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, overload
 
 from oms_project.lru import LRU
-from ontology.documents import version
+from ontology.documents import version, version_of_text
 from ontology.index import queries
 from ontology.index.maintain import base_for
 from ontology.index.projection import facet, facets, is_element, reference_facet, search_text
 from ontology.kinds import KINDS
-from ontology.storage.base import Document, VersionedStore
+from ontology.storage.base import Document, VersionedStore, canonical_json
 from ontology.storage.exceptions import RefNotFound
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,25 @@ class Page:
     documents: list[Document]
     more: bool
     exact: bool = True  # False: at least ``count`` match (a filtered count stops at a cap)
+
+
+@dataclass(frozen=True)
+class Text:
+    """An element of a page as its canonical JSON text, with its apiName and version."""
+
+    api_name: str
+    text: str
+    version: str
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """:class:`Page` as texts (``Catalog.page_texts``)."""
+
+    count: int
+    items: list[Text]
+    more: bool
+    exact: bool = True
 
 
 @dataclass
@@ -174,6 +193,44 @@ class Catalog:
     ) -> Page:
         """Elements of ``kind`` matching ``search`` and ``filters`` (name → value), by apiName,
         those named after ``after``, at most ``limit`` (None: all)."""
+        chosen, count, more, exact = self._choose(kind, search, filters, after, limit)
+        bodies = self.fetch(doc_id for _, doc_id in chosen)
+        documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
+        return Page(count, documents, more, exact)
+
+    def page_texts(
+        self,
+        kind: str,
+        *,
+        search: str = "",
+        filters: Mapping[str, str] | None = None,
+        after: str = "",
+        limit: int | None = 50,
+    ) -> TextPage:
+        """:meth:`page` as the elements' canonical JSON texts: the store's own texts, unparsed,
+        where the rows keep content keys (what a list answers with, never decoded)."""
+        chosen, count, more, exact = self._choose(kind, search, filters, after, limit)
+        stored = self._texts([doc_id for _, doc_id in chosen])
+        bodies = self.fetch(doc_id for _, doc_id in chosen if doc_id not in stored)
+        items = []
+        for name, doc_id in chosen:
+            if doc_id in stored:
+                items.append(Text(name, *stored[doc_id]))
+            elif doc_id in bodies:
+                text = canonical_json(bodies[doc_id])
+                items.append(Text(name, text, version_of_text(text)))
+        return TextPage(count, items, more, exact)
+
+    def _choose(
+        self,
+        kind: str,
+        search: str,
+        filters: Mapping[str, str] | None,
+        after: str,
+        limit: int | None,
+    ) -> tuple[list[tuple[str, str]], int, bool, bool]:
+        """(apiName, id) of a page's elements, how many match, whether there are more, and
+        whether that count is exact."""
         wanted = [facet(name, value) for name, value in sorted((filters or {}).items())]
         needle = search.casefold()
         while True:  # again if the rows moved under the read: the overlay changed with them
@@ -190,9 +247,7 @@ class Catalog:
         merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
                         + [(name, entry.doc_id) for name, entry in rows])  # fmt: skip
         chosen = merged if limit is None else merged[:limit]
-        bodies = self.fetch(doc_id for _, doc_id in chosen)
-        documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
-        return Page(count, documents, limit is not None and len(merged) > limit, exact)
+        return chosen, count, limit is not None and len(merged) > limit, exact
 
     def _rows(
         self, kind: str, needle: str, wanted: list[str], after: str, limit: int | None
@@ -249,6 +304,19 @@ class Catalog:
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
+
+    def _texts(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(text, version) of the ids whose rows keep a content key, read from the store as
+        the canonical JSON it keeps (the others: none)."""
+        keyed = {
+            e.content: e.doc_id
+            for i in ids
+            if i not in self.overlay and (e := self._entries.get(i)) and e.content
+        }
+        if not keyed or self.store is None:
+            return {}
+        texts = self.store.content_texts(keyed)
+        return {keyed[k]: (text, self._entries[keyed[k]].version) for k, text in texts.items()}
 
     def _read(self, store: VersionedStore, ids: list[str]) -> dict[str, Document]:
         """Bodies at ``described`` in one read: by the content keys of their rows where the

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.utils.dateparse import parse_datetime
 
 from oms_project import progress
-from ontology.catalog import Catalog, Page, catalog_for
+from ontology.catalog import Catalog, Page, TextPage, catalog_for
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index import maintain
 from ontology.kinds import KINDS
@@ -98,9 +98,31 @@ def element_list(
     ``search`` matches apiName, displayName and description (case-insensitive); ``group``
     keeps elements in that group; ``filters`` are kind-specific (see ``FILTERS``).
     """
+    wanted = _wanted(status, group, filters)
+    return catalog.page(kind, search=search, filters=wanted, after=after, limit=limit)
+
+
+def element_texts(
+    *,
+    catalog: Catalog,
+    kind: str,
+    search: str = "",
+    status: str = "",
+    group: str = "",
+    filters: dict[str, str] | None = None,
+    after: str = "",
+    limit: int | None = 50,
+) -> TextPage:
+    """:func:`element_list` as the elements' canonical JSON texts, never decoded: what the
+    list endpoint answers with."""
+    wanted = _wanted(status, group, filters)
+    return catalog.page_texts(kind, search=search, filters=wanted, after=after, limit=limit)
+
+
+def _wanted(status: str, group: str, filters: dict[str, str] | None) -> dict[str, str]:
     wanted = dict(filters or {})
     wanted.update({name: value for name, value in (("status", status), ("group", group)) if value})
-    return catalog.page(kind, search=search, filters=wanted, after=after, limit=limit)
+    return wanted
 
 
 SCAN_LIMIT = 10_000  # commits one filtered log request looks at, at most

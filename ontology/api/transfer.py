@@ -16,13 +16,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations.user_service.principal import READ
 from oms_project.api import ApiViewSet
 from oms_project.parsers import body_text
+from oms_project.renderers import JSONRenderer
 from ontology import bundles, selectors, turtle
 from ontology.api.views import READ_ERRORS
 from ontology.diff import BUMPS

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from integrations.user_service.principal import READ, WRITE
 from oms_project.api import ApiViewSet
 from oms_project.pagination import cursor_key, encode_cursor, envelope, page_serializer
+from oms_project.renderers import RawJSON
 from oms_project.schema import problems
 from oms_project.serializers import message_problem
 from ontology import selectors, services
@@ -77,6 +78,13 @@ def written(result: CommitResult, element: dict[str, Any], created: bool = False
     return response
 
 
+def versioned(text: str, version: str) -> RawJSON:
+    """An element's canonical JSON text (an object, its keys sorted) with ``version`` added
+    last: the bytes ``{**element, "version": version}`` encodes to, without decoding it. No
+    stored element holds a ``version`` of its own (the serializers drop it)."""
+    return RawJSON(f'{text[:-1]},"version":"{version}"}}')
+
+
 class ElementViewSet(ApiViewSet):
     """Elements of one kind on a branch (subclassed once per kind below)."""
 
@@ -91,17 +99,17 @@ class ElementViewSet(ApiViewSet):
         params = self.query(list_query_serializer(self.kind.segment))
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         filters = {k: params[k] for k in FILTERS[self.kind.segment] if k in params}
-        found = selectors.element_list(
+        found = selectors.element_texts(
             catalog=catalog, kind=self.kind.segment, search=params["search"],
             status=params["status"], group=params["group"], filters=filters,
             after=cursor_key(params["cursor"], str) if params.get("cursor") else "",
             limit=params["limit"],
         )  # fmt: skip
-        documents = found.documents
+        items = found.items
         return Response(
             envelope(
-                [{**d, "version": catalog.version_of(d)} for d in documents],
-                next=encode_cursor(documents[-1]["apiName"]) if found.more else None,
+                [versioned(item.text, item.version) for item in items],
+                next=encode_cursor(items[-1].api_name) if found.more else None,
                 count=found.count,
                 countExact=found.exact,
                 commit=catalog.commit,

@@ -136,7 +136,7 @@ class VersionedStore(abc.ABC):
     #: The operations timed on /metrics (``oms_store_operation_seconds``), by backend.
     timed_operations = (
         "branch_head", "resolve", "commit", "reset_branch", "create_branch", "get", "get_many",
-        "get_contents", "snapshot", "list", "changes", "changed_ids", "merge_base", "get_commit",
+        "content_texts", "snapshot", "list", "changes", "changed_ids", "merge_base", "get_commit",
         "log",
     )  # fmt: skip
 
@@ -263,13 +263,17 @@ class VersionedStore(abc.ABC):
         """
         return ""
 
-    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
-        """Documents by :meth:`content_key`, keyed by it (a key the store lacks is corruption:
-        ``CorruptStore``)."""
+    def content_texts(self, keys: Iterable[str]) -> dict[str, str]:
+        """The canonical JSON text of documents by :meth:`content_key`, keyed by it, unparsed
+        (a list page answers with it as it is); a key the store lacks is ``CorruptStore``."""
         wanted = builtins.list(keys)
         if wanted:
             raise CorruptStore(f"{type(self).__name__} keeps no documents by content.")
         return {}
+
+    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
+        """Documents by :meth:`content_key`, keyed by it (parsed :meth:`content_texts`)."""
+        return {key: json.loads(text) for key, text in self.content_texts(keys).items()}
 
     @abc.abstractmethod
     def snapshot(self, ref: str) -> dict[str, Document]:

@@ -72,13 +72,17 @@ class ObjectStore:
 
         ``keep=False`` leaves the cache as it is (a walk over every object of a tree).
         """
+        return {h: json.loads(text) for h, text in self.texts(hashes, keep=keep).items()}
+
+    def texts(self, hashes: Iterable[str], *, keep: bool = True) -> dict[str, str]:
+        """The canonical JSON text of several objects, unparsed (what a list answers with)."""
         cached = {h: self.cache.get(h) for h in set(hashes)}
         texts = {h: text for h, text in cached.items() if text is not None}
         for hash_, text in self._texts([h for h, text in cached.items() if text is None]).items():
             if keep:
                 self.cache.put(hash_, text)
             texts[hash_] = text
-        return {hash_: json.loads(text) for hash_, text in texts.items()}
+        return texts
 
     def _texts(self, hashes: list[str]) -> dict[str, str]:
         """The stored text of objects, ``CorruptStore`` if one is missing."""

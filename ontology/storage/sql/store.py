@@ -334,8 +334,8 @@ class SQLStore(VersionedStore):
     def content_key(self, text: str) -> str:
         return object_hash(DOC, text)
 
-    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
-        return dict(self.objects.load_many(keys))
+    def content_texts(self, keys: Iterable[str]) -> dict[str, str]:
+        return self.objects.texts(keys)
 
     def snapshot(self, ref: str) -> dict[str, Document]:
         return {doc["id"]: doc for batch in self.walk(ref) for doc in batch}
