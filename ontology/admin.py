@@ -48,10 +48,10 @@ def browse(request: HttpRequest) -> HttpResponse:
     group, after = request.GET.get("group", "")[:100], request.GET.get("after", "")[:200]
     own = {name: request.GET.get(name, "")[:100] for name in FILTERS[kind]}
     catalog = _catalog(ref)
-    page = selectors.element_list(
+    page = catalog.documents(selectors.element_choice(
         catalog=catalog, kind=kind, search=search, group=group, after=after, limit=PAGE_SIZE,
         status=status if status in STATUSES else "", filters={k: v for k, v in own.items() if v},
-    )  # fmt: skip
+    ))  # fmt: skip
     rows = [{"document": d, "url": _element_url(d["kind"], d["apiName"], ref)}
             for d in page.documents]  # fmt: skip
     query = {"ref": ref, "kind": kind, "search": search, "status": status, "group": group,
@@ -145,8 +145,9 @@ def graph(request: HttpRequest) -> HttpResponse:
     ref = _ref(request)
     group, search = request.GET.get("group", "")[:100], request.GET.get("search", "")[:200]
     catalog = _catalog(ref)
-    types = selectors.element_list(catalog=catalog, kind="object-types", group=group,
-                                   search=search, limit=None).documents  # fmt: skip
+    chosen = selectors.element_choice(catalog=catalog, kind="object-types", group=group,
+                                      search=search, limit=None)  # fmt: skip
+    types = catalog.documents(chosen).documents
     shown = {d["apiName"] for d in types}
     interfaces = catalog.of_kind("interfaces")
     nodes = [_node(d, ref, "object-type") for d in types]

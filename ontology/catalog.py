@@ -78,6 +78,16 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """The elements of one page of a list, (apiName, id) by apiName, and how many match."""
+
+    chosen: list[tuple[str, str]]
+    count: int
+    more: bool
+    exact: bool  # False: at least ``count`` match (a filtered count stops at a cap)
+
+
+@dataclass(frozen=True)
 class Text:
     """An element of a page as its canonical JSON text, with its apiName and version."""
 
@@ -88,7 +98,7 @@ class Text:
 
 @dataclass(frozen=True)
 class TextPage:
-    """:class:`Page` as texts (``Catalog.page_texts``)."""
+    """:class:`Page` as texts (``Catalog.texts``)."""
 
     count: int
     items: list[Text]
@@ -155,7 +165,7 @@ class Catalog:
 
     def of_kind(self, kind: str) -> list[Document]:
         """Every element of one kind sorted by apiName (O(elements of the kind))."""
-        return self.page(kind, limit=None).documents
+        return self.documents(self.choose(kind, limit=None)).documents
 
     def referring_to(self, kind: str, api_name: str) -> list[Document]:
         """Elements that refer to (kind, apiName), sorted by kind and apiName."""
@@ -182,7 +192,7 @@ class Catalog:
         self._referring.update(referring)
         return {key: self._referring[key] for key in asked}
 
-    def page(
+    def choose(
         self,
         kind: str,
         *,
@@ -190,47 +200,10 @@ class Catalog:
         filters: Mapping[str, str] | None = None,
         after: str = "",
         limit: int | None = 50,
-    ) -> Page:
-        """Elements of ``kind`` matching ``search`` and ``filters`` (name → value), by apiName,
-        those named after ``after``, at most ``limit`` (None: all)."""
-        chosen, count, more, exact = self._choose(kind, search, filters, after, limit)
-        bodies = self.fetch(doc_id for _, doc_id in chosen)
-        documents = [bodies[doc_id] for _, doc_id in chosen if doc_id in bodies]
-        return Page(count, documents, more, exact)
-
-    def page_texts(
-        self,
-        kind: str,
-        *,
-        search: str = "",
-        filters: Mapping[str, str] | None = None,
-        after: str = "",
-        limit: int | None = 50,
-    ) -> TextPage:
-        """:meth:`page` as the elements' canonical JSON texts: the store's own texts, unparsed,
-        where the rows keep content keys (what a list answers with, never decoded)."""
-        chosen, count, more, exact = self._choose(kind, search, filters, after, limit)
-        stored = self._texts([doc_id for _, doc_id in chosen])
-        bodies = self.fetch(doc_id for _, doc_id in chosen if doc_id not in stored)
-        items = []
-        for name, doc_id in chosen:
-            if doc_id in stored:
-                items.append(Text(name, *stored[doc_id]))
-            elif doc_id in bodies:
-                text = canonical_json(bodies[doc_id])
-                items.append(Text(name, text, version_of_text(text)))
-        return TextPage(count, items, more, exact)
-
-    def _choose(
-        self,
-        kind: str,
-        search: str,
-        filters: Mapping[str, str] | None,
-        after: str,
-        limit: int | None,
-    ) -> tuple[list[tuple[str, str]], int, bool, bool]:
-        """(apiName, id) of a page's elements, how many match, whether there are more, and
-        whether that count is exact."""
+    ) -> Choice:
+        """Which elements of ``kind`` match ``search`` and ``filters`` (name → value), by
+        apiName, those named after ``after``, at most ``limit`` (None: all); read them with
+        :meth:`documents` or :meth:`texts`."""
         wanted = [facet(name, value) for name, value in sorted((filters or {}).items())]
         needle = search.casefold()
         while True:  # again if the rows moved under the read: the overlay changed with them
@@ -247,7 +220,27 @@ class Catalog:
         merged = sorted([(d["apiName"], d["id"]) for d in mine if d["apiName"] > after]
                         + [(name, entry.doc_id) for name, entry in rows])  # fmt: skip
         chosen = merged if limit is None else merged[:limit]
-        return chosen, count, limit is not None and len(merged) > limit, exact
+        return Choice(chosen, count, limit is not None and len(merged) > limit, exact)
+
+    def documents(self, choice: Choice) -> Page:
+        """The chosen elements, decoded."""
+        bodies = self.fetch(doc_id for _, doc_id in choice.chosen)
+        documents = [bodies[doc_id] for _, doc_id in choice.chosen if doc_id in bodies]
+        return Page(choice.count, documents, choice.more, choice.exact)
+
+    def texts(self, choice: Choice) -> TextPage:
+        """The chosen elements as canonical JSON texts: the store's own, never decoded, where
+        the rows keep content keys (what a list answers with); the others encoded here."""
+        stored = self._texts([doc_id for _, doc_id in choice.chosen])
+        bodies = self.fetch(doc_id for _, doc_id in choice.chosen if doc_id not in stored)
+        items = []
+        for name, doc_id in choice.chosen:
+            if doc_id in stored:
+                items.append(Text(name, *stored[doc_id]))
+            elif doc_id in bodies:
+                text = canonical_json(bodies[doc_id])
+                items.append(Text(name, text, version_of_text(text)))
+        return TextPage(choice.count, items, choice.more, choice.exact)
 
     def _rows(
         self, kind: str, needle: str, wanted: list[str], after: str, limit: int | None
@@ -416,4 +409,4 @@ class ById(Mapping[str, Document]):
             yield from (d["id"] for d in self.catalog.of_kind(kind))
 
     def __len__(self) -> int:
-        return sum(self.catalog.page(kind, limit=0).count for kind in KINDS)
+        return sum(self.catalog.choose(kind, limit=0).count for kind in KINDS)

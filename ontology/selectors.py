@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.utils.dateparse import parse_datetime
 
 from oms_project import progress
-from ontology.catalog import Catalog, Page, TextPage, catalog_for
+from ontology.catalog import Catalog, Choice, catalog_for
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index import maintain
 from ontology.kinds import KINDS
@@ -82,7 +82,7 @@ def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:
     return document
 
 
-def element_list(
+def element_choice(
     *,
     catalog: Catalog,
     kind: str,
@@ -92,37 +92,16 @@ def element_list(
     filters: dict[str, str] | None = None,
     after: str = "",
     limit: int | None = 50,
-) -> Page:
-    """A page of the elements of one kind named after ``after``, by apiName, filtered.
+) -> Choice:
+    """A page of the elements of one kind named after ``after``, by apiName, filtered (read
+    it with ``catalog.documents`` or, to answer with it as JSON, ``catalog.texts``).
 
     ``search`` matches apiName, displayName and description (case-insensitive); ``group``
     keeps elements in that group; ``filters`` are kind-specific (see ``FILTERS``).
     """
-    wanted = _wanted(status, group, filters)
-    return catalog.page(kind, search=search, filters=wanted, after=after, limit=limit)
-
-
-def element_texts(
-    *,
-    catalog: Catalog,
-    kind: str,
-    search: str = "",
-    status: str = "",
-    group: str = "",
-    filters: dict[str, str] | None = None,
-    after: str = "",
-    limit: int | None = 50,
-) -> TextPage:
-    """:func:`element_list` as the elements' canonical JSON texts, never decoded: what the
-    list endpoint answers with."""
-    wanted = _wanted(status, group, filters)
-    return catalog.page_texts(kind, search=search, filters=wanted, after=after, limit=limit)
-
-
-def _wanted(status: str, group: str, filters: dict[str, str] | None) -> dict[str, str]:
     wanted = dict(filters or {})
     wanted.update({name: value for name, value in (("status", status), ("group", group)) if value})
-    return wanted
+    return catalog.choose(kind, search=search, filters=wanted, after=after, limit=limit)
 
 
 SCAN_LIMIT = 10_000  # commits one filtered log request looks at, at most

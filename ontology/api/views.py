@@ -99,12 +99,12 @@ class ElementViewSet(ApiViewSet):
         params = self.query(list_query_serializer(self.kind.segment))
         catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
         filters = {k: params[k] for k in FILTERS[self.kind.segment] if k in params}
-        found = selectors.element_texts(
+        found = catalog.texts(selectors.element_choice(
             catalog=catalog, kind=self.kind.segment, search=params["search"],
             status=params["status"], group=params["group"], filters=filters,
             after=cursor_key(params["cursor"], str) if params.get("cursor") else "",
             limit=params["limit"],
-        )  # fmt: skip
+        ))  # fmt: skip
         items = found.items
         return Response(
             envelope(

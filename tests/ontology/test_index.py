@@ -6,6 +6,8 @@ documents and compares them with the stored ones.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -13,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.user_service.principal import SYSTEM
 from ontology import selectors
+from ontology.catalog import Catalog, Page
 from ontology.index import maintain
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.services import Operation, elements_commit
@@ -46,6 +49,12 @@ def create(client, branch: str, body: dict, kind: str = "object-types") -> dict:
     response = client.post(f"/api/v1/branches/{branch}/{kind}/", body, format="json")
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def listed(catalog: Catalog, **query: Any) -> Page:
+    """A page of the catalog's object types, decoded."""
+    choice = selectors.element_choice(catalog=catalog, kind="object-types", **query)
+    return catalog.documents(choice)
 
 
 def names(branch: str) -> list[str]:
@@ -135,7 +144,7 @@ def test_a_list_page_and_a_lookup_read_a_few_rows_not_the_ontology(dev):
     elements_commit(branch=dev, operations=operations, actor=SYSTEM, message="many")
     catalog = selectors.catalog_at(branch=dev)
     with CaptureQueriesContext(connection) as queries:
-        page = selectors.element_list(catalog=catalog, kind="object-types", after="T049", limit=10)
+        page = listed(catalog, after="T049", limit=10)
         found = catalog.get("object-types", "T100")
     assert [d["apiName"] for d in page.documents] == [f"T{i:03}" for i in range(50, 60)]
     assert page.count == 120 and page.more
@@ -158,8 +167,7 @@ def test_a_page_reads_its_bodies_by_content_key_without_walking_the_tree(dev, mo
 
     monkeypatch.setattr(type(store), "get_many", counted)
     store.objects.cache.clear()  # cold bodies: they come from the database by key
-    page = selectors.element_list(catalog=selectors.catalog_at(branch=dev), kind="object-types",
-                                  after="K009", limit=20)  # fmt: skip
+    page = listed(selectors.catalog_at(branch=dev), after="K009", limit=20)
     found = selectors.catalog_at(branch=dev).get("object-types", "K055")
     assert [d["apiName"] for d in page.documents] == [f"K{i:03}" for i in range(10, 30)]
     assert found is not None and found["apiName"] == "K055"
@@ -168,8 +176,7 @@ def test_a_page_reads_its_bodies_by_content_key_without_walking_the_tree(dev, mo
     # Rows written before they kept the key are still sound and read through the tree.
     IndexEntry.objects.filter(branch=dev).update(content="")
     sound()
-    page = selectors.element_list(catalog=selectors.catalog_at(branch=dev), kind="object-types",
-                                  after="K009", limit=20)  # fmt: skip
+    page = listed(selectors.catalog_at(branch=dev), after="K009", limit=20)
     assert [d["apiName"] for d in page.documents] == [f"K{i:03}" for i in range(10, 30)]
     assert walked and len(walked[0]) == 20
     # A key that is not its body's is damage fsck finds and reindex repairs.
