@@ -449,6 +449,18 @@ def report(runs: list[Run], config: argparse.Namespace, setup: dict[str, str]) -
     )
 
 
+def settle(database_url: str) -> None:
+    """Vacuum, analyse and checkpoint the loaded database: without it the first layout
+    measured shared its cores with the maintenance the load left to autovacuum (PostgreSQL
+    and the rest took 0.4-0.8 of a core in that run, 0.5 in the second, and one server
+    served 83-172 req/s from run to run)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+        connection.execute("CHECKPOINT")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--types", type=positive_int, default=1000)
@@ -489,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             loader = Server(port, None, Path(tmp), token=token)  # type: ignore[arg-type]
             loaded = load_ontology(loader, ontology)
             fixture = prepare(port, token, ontology)
+        settle(database_url)
         script = functools.partial(wrk_script, fixture, token)
         runs = [measure(env, layout, script, config, Path(tmp)) for layout in layouts]
     setup = {

@@ -28,6 +28,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,7 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 20
+ATTEMPTS = 4
 
 
 class IndexUnavailable(Exception):
@@ -123,20 +125,22 @@ class Index:
 
     def document(self, path: str) -> dict | None:
         url = f"{self.base}/{path}"
-        for attempt in range(3):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(2**attempt / 4)  # 0.5 s, 1 s, 2 s: ride out a hiccup
             try:
                 response = self.http.get(url, timeout=TIMEOUT)
             except requests.RequestException as error:
-                if attempt == 2:
-                    raise IndexUnavailable(f"{url}: {error}") from error
+                failure = f"{url}: {error}"
                 continue
             if response.status_code == 404:
                 return None
             if response.status_code == 200:
                 return response.json()
-            if response.status_code < 500 or attempt == 2:
-                raise IndexUnavailable(f"{url}: HTTP {response.status_code}")
-        raise AssertionError("unreachable")
+            failure = f"{url}: HTTP {response.status_code}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        raise IndexUnavailable(failure)
 
 
 def audit_python(index: Index, name: str, pinned: str) -> list[Finding]:
