@@ -12,6 +12,7 @@ A write's planned result is :meth:`Catalog.patched`: the same rows, its changes 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -314,8 +315,7 @@ class Catalog:
     def _read(self, store: VersionedStore, ids: list[str]) -> dict[str, Document]:
         """Bodies at ``described`` in one read: by the content keys of their rows where the
         store keeps them (no walk down the commit's tree), else by id at that commit."""
-        keyed = {e.content: e.doc_id for i in ids if (e := self._entries.get(i)) and e.content}
-        read = {keyed[key]: body for key, body in store.get_contents(keyed).items()}
+        read = {i: json.loads(text) for i, (text, _) in self._texts(ids).items()}
         rest = [i for i in ids if i not in read]
         if rest:
             read.update(store.get_many(self.described, rest))

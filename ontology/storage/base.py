@@ -255,7 +255,7 @@ class VersionedStore(abc.ABC):
         return found
 
     def content_key(self, text: str) -> str:
-        """The key of a document whose canonical JSON is ``text`` for :meth:`get_contents`,
+        """The key of a document whose canonical JSON is ``text`` for :meth:`content_texts`,
         the same at every commit that holds it ("": this store has no such keys).
 
         The index keeps it with each element's row, so a page of a list reads its bodies
@@ -270,10 +270,6 @@ class VersionedStore(abc.ABC):
         if wanted:
             raise CorruptStore(f"{type(self).__name__} keeps no documents by content.")
         return {}
-
-    def get_contents(self, keys: Iterable[str]) -> dict[str, Document]:
-        """Documents by :meth:`content_key`, keyed by it (parsed :meth:`content_texts`)."""
-        return {key: json.loads(text) for key, text in self.content_texts(keys).items()}
 
     @abc.abstractmethod
     def snapshot(self, ref: str) -> dict[str, Document]:

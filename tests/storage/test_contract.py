@@ -287,19 +287,16 @@ def test_content_keys_read_bodies_back_at_every_commit_that_holds_them(store):
     put(store, "main", new)
     keys = {store.content_key(canonical_json(d)) for d in (old, new)}
     if keys == {""}:
-        assert store.get_contents([]) == {} and store.content_texts([]) == {}
+        assert store.content_texts([]) == {}
         with pytest.raises(CorruptStore):
-            store.get_contents(["not-a-key"])
+            store.content_texts(["not-a-key"])
         return
     old_key, new_key = (store.content_key(canonical_json(d)) for d in (old, new))
     assert old_key != new_key and "" not in keys
-    assert store.get_contents([old_key, new_key]) == {old_key: old, new_key: new}
-    assert store.content_texts([new_key]) == {new_key: canonical_json(new)}
-    read = store.get_contents([new_key])
-    read[new_key]["v"] = 99  # a copy: the next read is untouched
-    assert store.get_contents([new_key]) == {new_key: new}
+    assert store.content_texts([old_key, new_key]) == {
+        old_key: canonical_json(old), new_key: canonical_json(new)}  # fmt: skip
     with pytest.raises(CorruptStore):
-        store.get_contents([store.content_key(canonical_json(doc("never", v=0)))])
+        store.content_texts([store.content_key(canonical_json(doc("never", v=0)))])
 
 
 def test_walk_yields_every_document_once_in_batches(store):
