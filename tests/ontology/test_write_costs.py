@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from history.models import AuditEvent
@@ -17,6 +17,8 @@ from ontology.index import queries
 from ontology.index.postgres import ANALYZE_FROM, doubled
 from ontology.services import Operation, elements_commit
 from ontology.storage import get_store
+from ontology.storage.base import Put
+from ontology.storage.exceptions import HeadMoved
 from tests.ontology.conftest import object_type
 from tests.storage.conftest import STORE_DATABASES
 
@@ -108,3 +110,25 @@ def test_events_of_a_batch_are_inserted_as_rows_not_arrays(dev_on_postgres):
                and q["sql"].startswith("INSERT")]  # fmt: skip
     assert len(inserts) == 1 and "UNNEST" not in inserts[0]
     assert AuditEvent.objects.filter(subject__startswith="object-types/").count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
+def test_a_write_locks_its_branch_once_and_commits_without_a_savepoint(dev_on_postgres):
+    """The pipeline holds the branch's row from the lock to the end: the store's commit in
+    that transaction neither locks it again nor opens a savepoint."""
+    with CaptureQueriesContext(connection) as captured:
+        create_many(dev_on_postgres, ["Alpha"])
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum("FOR UPDATE" in sql and "oms_store_ref" in sql for sql in statements) == 1
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
+    # Outside the lock the store still guards itself: a stale head is refused and the
+    # caller's transaction stays usable.
+    store = get_store()
+    head = store.branch_head(dev_on_postgres)
+    create_many(dev_on_postgres, ["Beta"])
+    with transaction.atomic():
+        with pytest.raises(HeadMoved):
+            store.commit(dev_on_postgres, [Put({"id": "x-1", "kind": "groups", "apiName": "X"})],
+                         author="x", message="stale", expected_head=head)  # fmt: skip
+        assert store.branch_head(dev_on_postgres) != head  # the transaction still answers

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import contextvars
 import hashlib
 import heapq
 import json
@@ -64,6 +65,12 @@ SEED_PREFETCH = 16  # ancestors of a merge base's two starts (it is usually a fe
 
 class _Lost(Exception):
     """The branch head moved between reading it and the conditional update."""
+
+
+#: (alias, branch, head) that this context's transaction holds in ``write_lock``.
+_held: contextvars.ContextVar[tuple[str, str, str] | None] = contextvars.ContextVar(
+    "oms_sql_write_lock", default=None
+)
 
 
 class SQLStore(VersionedStore):
@@ -191,10 +198,17 @@ class SQLStore(VersionedStore):
 
     @contextlib.contextmanager
     def write_lock(self, branch: str) -> Iterator[str]:
-        """A transaction holding the branch's ref row (see ``_branch_head``)."""
+        """A transaction holding the branch's ref row (see ``_branch_head``). A commit of
+        that branch inside it, on the head it yielded, needs neither to lock the row again
+        nor a savepoint: nobody else can move the head, and a failure ends the transaction."""
         base.validate_ref_name(branch)
         with transaction.atomic(using=self.using):
-            yield self._branch_head(branch)
+            head = self._branch_head(branch)
+            held = _held.set((self.using, branch, head))
+            try:
+                yield head
+            finally:
+                _held.reset(held)
 
     def commit(
         self,
@@ -233,8 +247,9 @@ class SQLStore(VersionedStore):
         expected_head: str | None,
         merge_parent: str | None,
     ) -> CommitInfo:
-        with transaction.atomic(using=self.using):
-            head = self._branch_head(branch)
+        locked = expected_head is not None and _held.get() == (self.using, branch, expected_head)
+        with transaction.atomic(using=self.using, savepoint=not locked):
+            head = expected_head if expected_head and locked else self._branch_head(branch)
             if expected_head is not None and head != expected_head:
                 raise HeadMoved(f"Branch {branch!r} is at {head}, not {expected_head}.")
             parents = [head]
@@ -270,6 +285,8 @@ class SQLStore(VersionedStore):
             )
             if not moved:
                 raise _Lost
+        if locked:
+            _held.set((self.using, branch, commit["id"]))
         self.objects.remember(new_objects)
         return _info(commit)
 
