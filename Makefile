@@ -59,7 +59,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(PY) tools/dependency_audit.py
+	$(MAKE) --no-print-directory audit
 
 # Every installed distribution and the vendored JavaScript against the package indexes
 # (docs/dependencies.md); part of lint.

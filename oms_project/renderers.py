@@ -1,7 +1,7 @@
 """The API's JSON renderer: DRF's, able to write JSON texts that are already made.
 
 A list page answers with the elements' canonical JSON as the store keeps it
-(``Catalog.page_texts``): decoding fifty bodies to encode them again was half of what a page
+(``Catalog.texts``): decoding fifty bodies to encode them again was half of what a page
 cost. A view puts such a text in its data as :class:`RawJSON`; the encoder writes a marker
 for it (a string no data can hold: it carries a nonce made for this response) and the
 renderer swaps each marker for its text, escaped as DRF escapes the rest.
