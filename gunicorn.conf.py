@@ -33,7 +33,7 @@ control_socket = str(_var / "run" / f"gunicorn-{os.getpid()}.ctl")
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_var / "run" / f"metrics-{os.getpid()}"))
 _metrics = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 shutil.rmtree(_metrics, ignore_errors=True)
-_metrics.mkdir(parents=True)
+_metrics.mkdir(parents=True, exist_ok=True)  # another process may have made it meanwhile
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ if METRICS_PORT and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     _var = Path(os.environ.get("OMS_VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
     _metrics = _var / "run" / f"metrics-worker-{os.getpid()}"
     shutil.rmtree(_metrics, ignore_errors=True)
-    _metrics.mkdir(parents=True)
+    _metrics.mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics)
 
 app = Celery("oms")
