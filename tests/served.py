@@ -74,7 +74,7 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyp
 def ready(url: str) -> bool:
     try:
         return requests.get(f"{url}/health/ready", timeout=5).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # refused, or accepted before a worker was up to answer
         return False
 
 

@@ -1,5 +1,5 @@
 """A slow Audit Service does not slow API writes (issue 15): while a real Celery worker drains
-a backlog of 100 events to a receiver that takes 4 s per batch (inside its 5 s timeout), API
+a backlog of 100 events to a receiver that takes 2 s per batch (inside its 3 s timeout), API
 writes keep answering 201 within a second, on the embedded set-up (one SQLite file, the
 default database) and on PostgreSQL. The deliverer holds a lease, not a database transaction,
 while it waits on the receiver."""
@@ -30,7 +30,7 @@ def test_writes_keep_their_latency_while_a_slow_receiver_drains(tmp_path, databa
     audit = FakeAuditService().start()
     env = embedded(tmp_path, database_url)
     env.update(OMS_THROTTLE_WRITES="", OMS_LOG_LEVEL="WARNING", OMS_AUDIT_BATCH_SIZE="25",
-               OMS_AUDIT_TIMEOUT="5", OMS_AUDIT_SWEEP_INTERVAL="1")  # fmt: skip
+               OMS_AUDIT_TIMEOUT="3", OMS_AUDIT_SWEEP_INTERVAL="1")  # fmt: skip
     subprocess.run([sys.executable, "manage.py", "demo_setup"], cwd=ROOT, env=env, check=True,
                    capture_output=True)  # fmt: skip
     passwords = json.loads((tmp_path / "demo-passwords.json").read_text())
@@ -44,7 +44,7 @@ def test_writes_keep_their_latency_while_a_slow_receiver_drains(tmp_path, databa
             answer = requests.post(f"{api}/branches/dev/groups/", json={"apiName": f"B{index}"},
                                    headers=headers, timeout=10)  # fmt: skip
             assert answer.status_code == 201
-        audit.delay = 4.0  # each batch of 25 takes 4 s to be answered
+        audit.delay = 2.0  # each batch of 25 takes 2 s to be answered
         worker_env = {**env, "AUDIT_SERVICE_URL": audit.url}
         worker = start([str(BIN / "celery"), "-A", "oms_project", "worker", "--beat",
                         "--pool", "solo", "--loglevel", "WARNING"], worker_env,
