@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ontology.storage.base import Delete, Put
 from ontology.storage.exceptions import DocumentNotFound, HeadMoved
-from ontology.storage.sql import SQLStore
+from ontology.storage.sql import SQLStore, tree
 from ontology.storage.sql.models import (
     StoreChange,
     StoreCommit,
@@ -66,6 +66,29 @@ def test_a_one_document_commit_writes_one_path_of_the_tree(sql_store):
     sql_store.commit("main", [Put(doc("d7", v=1))], author="a", message="one")
     written = StoreObject.objects.using(sql_store.using).count() - before
     assert written <= 1 + 4  # the document body and at most one node per trie level
+
+
+@pytest.mark.django_db(databases=STORE_DATABASES)
+def test_a_small_commit_on_cold_caches_reads_its_paths_in_one_query(sql_store, monkeypatch):
+    seeded(sql_store, 3000)  # four trie levels
+    cold = SQLStore("test", using=sql_store.using)  # a fresh process's empty caches
+    head = cold.branch_head("main")
+    with CaptureQueriesContext(connections[sql_store.using]) as queries:
+        cold.commit("main", [Put(doc(f"d{i}", v=1)) for i in range(5)], author="a",
+                    message="five", expected_head=head)  # fmt: skip
+    reads = [q["sql"] for q in queries
+             if "oms_store_object" in q["sql"] and not q["sql"].startswith("INSERT")]  # fmt: skip
+    assert len(reads) == 1 and reads[0].startswith("WITH RECURSIVE"), reads
+    # What the one query found is what reading level by level finds, tombstones and absent
+    # ids included.
+    ids = ["d1", "d2", "d2999", "absent", "d5"]
+    cold.commit("main", [Delete("d5")], author="a", message="gone")
+    tree_hash = cold._tree("main")
+    walked = tree.lookup_many(SQLStore("test", using=sql_store.using).objects, tree_hash, ids)
+    monkeypatch.setattr(tree, "PATHS_AT_ONCE", 0)
+    levelled = tree.lookup_many(SQLStore("test", using=sql_store.using).objects, tree_hash, ids)
+    assert walked == levelled and set(walked) == {"d1", "d2", "d2999", "d5"}
+    assert walked["d5"][0] is None  # the tombstone
 
 
 @pytest.mark.django_db(databases=STORE_DATABASES)

@@ -23,6 +23,7 @@ from ontology.storage.sql.models import StoreObject
 DOC, TREE = "doc", "tree"
 TABLE = StoreObject._meta.db_table
 IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
+INSERT_PARAMS = 3000  # values per INSERT statement at most (fewer where the database says)
 NODE_WEIGHT = 4
 
 
@@ -57,6 +58,35 @@ class ObjectStore:
             found[hash_] = json.loads(text)
             self.parsed.put(hash_, (found[hash_], len(text)))
         return found
+
+    def cached_node(self, hash_: str) -> Any | None:
+        """A tree node if the cache holds it (nothing is read)."""
+        item = self.parsed.get(hash_)
+        return None if item is None else item[0]
+
+    def read_paths(self, starts: list[tuple[str, str, int]]) -> None:
+        """Cache the tree nodes down each path from ``(node hash, key digits, depth)`` to its
+        leaf (``tree.py``'s layout: an interior node names its children under "c" by digit):
+        one recursive query where reading level by level takes one per level. A node it
+        misses (a replica that lags) is read as usual when asked for."""
+        reading = self.reading()
+        child = _CHILD_SQL.get(connections[reading].vendor)
+        if child is None or not starts:
+            return
+        sql = (
+            f"WITH RECURSIVE start(hash, digits, depth) AS "
+            f"(VALUES {', '.join(['(%s, %s, %s)'] * len(starts))}), "
+            f"walk(hash, digits, depth, data) AS ("
+            f"SELECT o.hash, s.digits, s.depth, o.data FROM start s "
+            f"JOIN {TABLE} o ON o.hash = s.hash "
+            f"UNION ALL SELECT o.hash, w.digits, w.depth + 1, o.data FROM walk w "
+            f"JOIN {TABLE} o ON o.hash = {child} WHERE w.depth < 64) "
+            f"SELECT DISTINCT hash, data FROM walk"
+        )
+        with connections[reading].cursor() as cursor:
+            cursor.execute(sql, [value for start in starts for value in start])
+            for hash_, text in cursor.fetchall():
+                self.parsed.put(hash_, (json.loads(text), len(text)))
 
     def encode(self, type_: str, value: Any) -> tuple[str, str]:
         """The (hash, text) of a value about to be stored."""
@@ -114,6 +144,13 @@ class ObjectStore:
                 self.cache.put(hash_, text)
 
 
+# The hash of a walked node's child for the next key digit, per database (None at a leaf).
+_CHILD_SQL = {
+    "postgresql": "(w.data::jsonb -> 'c' -> substr(w.digits, w.depth + 1, 1) ->> 0)",
+    "sqlite": "json_extract(w.data, '$.c.\"' || substr(w.digits, w.depth + 1, 1) || '\"[0]')",
+}
+
+
 def _select_texts(using: str, hashes: list[str]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for start in range(0, len(hashes), IN_BATCH):
@@ -133,12 +170,19 @@ def insert_rows(
     *,
     ignore_conflicts: bool = False,
 ) -> None:
-    """One ``executemany`` INSERT: the hot path of every commit, without ORM overhead."""
+    """Multi-row INSERTs, as few as the database's parameter limit allows: the hot path of
+    every commit, without ORM overhead (one statement where ``executemany`` costs a pipeline
+    round of its own per call)."""
     if not rows:
         return
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"  # SQLite 3.24+ and PostgreSQL alike
-    with connections[using].cursor() as cursor:
-        cursor.executemany(sql, rows)
+    connection = connections[using]
+    limit = min(INSERT_PARAMS, connection.features.max_query_params or INSERT_PARAMS)
+    per_statement = max(1, limit // len(columns))
+    row_marks = f"({', '.join(['%s'] * len(columns))})"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""  # SQLite 3.24+ and PostgreSQL
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start : start + per_statement]
+            values = [value for row in batch for value in row]
+            cursor.execute(head + ", ".join([row_marks] * len(batch)) + tail, values)

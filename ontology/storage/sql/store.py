@@ -278,12 +278,7 @@ class SQLStore(VersionedStore):
                 changes=change_rows,
                 timestamp=timestamp,
             )
-            moved = (
-                StoreRef.objects.using(self.using)
-                .filter(name=branch, kind=StoreRef.BRANCH, commit_id=head)
-                .update(commit_id=commit["id"])
-            )
-            if not moved:
+            if not self._move(branch, head, commit["id"]):
                 raise _Lost
         if locked:
             _held.set((self.using, branch, commit["id"]))
@@ -543,6 +538,16 @@ class SQLStore(VersionedStore):
         )
         return _ref(row)
 
+    def _move(self, branch: str, head: str, to: str) -> bool:
+        """Compare-and-swap the branch from ``head`` to ``to``; whether it moved."""
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "UPDATE oms_store_ref SET commit_id = %s WHERE name = %s AND kind = %s "
+                "AND commit_id = %s",
+                [to, branch, StoreRef.BRANCH, head],
+            )
+            return cursor.rowcount == 1
+
     def _branch_head(self, branch: str) -> str:
         """The head of a branch, its ref row locked until the transaction ends.
 
@@ -583,15 +588,14 @@ class SQLStore(VersionedStore):
         stamp = _stamp(parents, author, message, timestamp)
         commit_id = _commit_id(stamp, tree_hash)
         generation = 1 + max((self._commit(p)["generation"] for p in parents), default=0)
-        self._commit_rows().create(
-            id=commit_id,
-            stamp=stamp,
-            tree=tree_hash,
-            author=author,
-            message=message,
-            timestamp=timestamp,
-            generation=generation,
-        )
+        connection = connections[self.using]
+        insert_rows(
+            self.using,
+            StoreCommit._meta.db_table,
+            ("id", "stamp", "tree", "author", "message", "timestamp", "generation"),
+            [(commit_id, stamp, tree_hash, author, message,
+              connection.ops.adapt_datetimefield_value(timestamp), generation)],
+        )  # fmt: skip
         insert_rows(
             self.using,
             StoreParent._meta.db_table,

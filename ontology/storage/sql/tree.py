@@ -20,6 +20,7 @@ from typing import Any
 from ontology.storage.sql.objects import TREE, ObjectStore
 
 LEAF_MAX = 16
+PATHS_AT_ONCE = 32  # lookups of up to this many documents read their paths in one query
 Entry = list[Any]  # [blob_hash | None, commit stamp]
 EMPTY: dict[str, Any] = {"l": {}}
 
@@ -61,6 +62,8 @@ def lookup_many(objects: ObjectStore, root: str, doc_ids: list[str]) -> dict[str
     found: dict[str, Entry] = {}
     pending = [(doc_id, key_digits(doc_id)) for doc_id in doc_ids]
     at: dict[str, str] = dict.fromkeys(doc_ids, root)  # doc id -> node to look in next
+    if len(pending) <= PATHS_AT_ONCE:
+        objects.read_paths(_uncached(objects, root, pending))
     depth = 0
     while pending:
         nodes = objects.nodes({at[doc_id] for doc_id, _ in pending})
@@ -76,6 +79,23 @@ def lookup_many(objects: ObjectStore, root: str, doc_ids: list[str]) -> dict[str
         pending = still
         depth += 1
     return found
+
+
+def _uncached(
+    objects: ObjectStore, root: str, pending: list[tuple[str, str]]
+) -> list[tuple[str, str, int]]:
+    """Where each document's path leaves the cache: (node hash, key digits, depth)."""
+    starts = set()
+    for _, digits in pending:
+        hash_, depth = root, 0
+        while (node := objects.cached_node(hash_)) is not None:
+            child = node.get("c", {}).get(digits[depth])
+            if child is None:  # a leaf, or no such subtree: the path is all cached
+                break
+            hash_, depth = child[0], depth + 1
+        else:
+            starts.add((hash_, digits, depth))
+    return sorted(starts)
 
 
 def entries(objects: ObjectStore, root: str) -> Iterator[tuple[str, Entry]]:
