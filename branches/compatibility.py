@@ -17,7 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from branches.exceptions import CompatibilityFailed
-from branches.models import BranchPolicy, CompatibilityOverride, Release, Waiver
+from branches.models import CompatibilityOverride, Release, Waiver
+from branches.rules import Rules, rules_of
 from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.catalog import Catalog, catalog_for
@@ -30,14 +31,11 @@ from ontology.storage import get_store
 
 
 class Modes:
-    """The compatibility modes of one branch: its policy's and its overrides (read once)."""
+    """The compatibility modes of one branch: its policy's and its overrides."""
 
-    def __init__(self, branch: str) -> None:
-        policy = BranchPolicy.objects.filter(branch=branch).first() or BranchPolicy(branch=branch)
-        self.default = policy.compatibility_mode
-        self.overrides = {
-            (o.scope, o.name): o.mode for o in CompatibilityOverride.objects.filter(branch=branch)
-        }
+    def __init__(self, rules: Rules) -> None:
+        self.default = rules.compatibility_mode
+        self.overrides = rules.overrides
 
     @property
     def enforced(self) -> bool:
@@ -72,7 +70,7 @@ def compatibility_report(
 ) -> Report:
     """What changing ``ids`` from ``before`` to ``after`` means under ``branch``'s modes: the
     diff against the head, then (for transitive modes) against each release of the branch."""
-    mode_of = (modes or Modes(branch)).of([after, before])
+    mode_of = (modes or Modes(rules_of(branch))).of([after, before])
     head = semantic_diff(before, after, ids)
     diffs: list[tuple[str, Diff]] = [("head", head)]
     if any(transitive(mode_of(c)) for c in (*head.changes, *head.uncovered)):
@@ -123,13 +121,22 @@ def _releases(head: Catalog) -> list[tuple[str, Catalog]]:
 
 
 def write_gate(
-    *, branch: str, before: Catalog, after: Catalog, changes: Changes, plan: pipeline.Plan
+    *,
+    branch: str,
+    before: Catalog,
+    after: Catalog,
+    changes: Changes,
+    plan: pipeline.Plan,
+    rules: Rules | None = None,
 ) -> None:
     """The pipeline's compatibility step (``OMS_WRITE_GATE``): refuse a write that brings a
     change the branch's modes forbid (409 with every blocking finding and the coverage), save
-    those an approved waiver the plan carries (a proposal's merge) lets through."""
-    modes = Modes(branch) if changes else None
-    if modes is None or not modes.enforced:
+    those an approved waiver the plan carries (a proposal's merge) lets through. ``rules``:
+    the branch's, as the guard read them (else read here)."""
+    if not changes:
+        return
+    modes = Modes(rules or rules_of(branch))
+    if not modes.enforced:
         return
     report = compatibility_report(
         branch=branch, before=before, after=after, ids=list(changes), modes=modes

@@ -20,6 +20,7 @@ from branches.events import branch_event
 from branches.exceptions import BranchProtected
 from branches.models import BranchPolicy, CompatibilityOverride, Proposal
 from branches.plans import Strategy
+from branches.rules import Rules, rules_of
 from integrations.user_service.principal import Principal
 from ontology import pipeline
 from ontology.kinds import KINDS
@@ -33,13 +34,16 @@ RESERVED_SEGMENTS = {
 }  # fmt: skip
 
 
-def write_guard(*, branch: str, actor: Principal, door: pipeline.Door) -> None:
-    """The pipeline's guard step (``OMS_WRITE_GUARD``): refuse what the branch policy forbids."""
+def write_guard(*, branch: str, actor: Principal, door: pipeline.Door) -> Rules:
+    """The pipeline's guard step (``OMS_WRITE_GUARD``): refuse what the branch policy forbids.
+    The rules it read go on to the compatibility gate (``write_gate``)."""
     if door in ("reset", "branch-delete") and branch == get_store().default_branch:
         raise BranchProtected(f"Branch {branch!r} is the default branch: no {door}.")
-    if not policy_of(branch).allows(actor, door):
+    rules = rules_of(branch)
+    if not rules.allows(actor, door):
         how = "merge through a proposal" if door != "reset" else "it cannot be reset"
         raise BranchProtected(f"Branch {branch!r} is protected: {how}.", branch=branch)
+    return rules
 
 
 def branch_create(*, name: str, start: str, actor: Principal, dry_run: bool = False) -> Ref:

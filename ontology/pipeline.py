@@ -132,7 +132,7 @@ def _write(
     expected_head: str | None,
     dry_run: bool,
 ) -> Written:
-    guard(branch=branch, actor=actor, door=plan.door)
+    rules = guard(branch=branch, actor=actor, door=plan.door)
     store = get_store()
     for attempt in range(MAX_ATTEMPTS):
         try:
@@ -145,8 +145,9 @@ def _write(
                 planned.changes = _schema_checked(planned, plan)
                 after = _integrity_checked(before, planned.changes, plan)
                 _step("OMS_WRITE_GATE")(
-                    branch=branch, before=before, after=after, changes=planned.changes, plan=plan
-                )
+                    branch=branch, before=before, after=after, changes=planned.changes,
+                    plan=plan, rules=rules,
+                )  # fmt: skip
                 written = Written(
                     branch, None, head, before, after, planned.changes, planned, dry_run
                 )
@@ -206,19 +207,20 @@ def ref_write(*, change: RefChange, actor: Principal, record: Callable[[Ref | No
 # -- the steps --------------------------------------------------------------------------------
 
 
-def guard(*, branch: str, actor: Principal, door: Door) -> None:
-    """Step 1: the branch policy admits ``actor`` through ``door``, or this raises."""
-    _step("OMS_WRITE_GUARD")(branch=branch, actor=actor, door=door)
+def guard(*, branch: str, actor: Principal, door: Door) -> object:
+    """Step 1: the branch policy admits ``actor`` through ``door``, or this raises. What the
+    guard read of the branch (its rules) goes on to the gate: a write reads it once."""
+    return _step("OMS_WRITE_GUARD")(branch=branch, actor=actor, door=door)
 
 
 @cache
-def _step(setting: str) -> Callable[..., None]:
+def _step(setting: str) -> Callable[..., Any]:
     """A step other apps provide, named by a setting: the branch-policy guard
     (``OMS_WRITE_GUARD``) and the compatibility gate (``OMS_WRITE_GATE``, step 4b)."""
     path = getattr(settings, setting, "")
     if not path:
         raise ImproperlyConfigured(f"{setting} must name the function of this pipeline step.")
-    step: Callable[..., None] = import_string(path)
+    step: Callable[..., Any] = import_string(path)
     return step
 
 
@@ -347,8 +349,9 @@ def _announce(
     """Step 7: move the branch's index, tell the listeners and let the plan record its rows,
     in the same transaction."""
     new_head = written.commit.id if written.commit else written.planned.reset_to
+    created = {i for i in written.changes if written.before.by_id.get(i) is None}
     index.sync(store, branch, parent=written.head, head=new_head,
-               changes=written.changes if written.commit else None)  # fmt: skip
+               changes=written.changes if written.commit else None, absent=created)  # fmt: skip
     if written.commit is not None:
         commit_created.send(
             sender="ontology", branch=branch, commit=written.commit, actor=actor,

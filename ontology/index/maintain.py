@@ -11,7 +11,7 @@ write of the branch, the intent sweep (``history.services.intents_reconcile``) o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from django.db import connection, transaction
@@ -39,21 +39,22 @@ def sync(
     parent: str | None = None,
     head: str | None = None,
     changes: Mapping[str, Document | None] | None = None,
+    absent: Collection[str] = (),
 ) -> None:
     """Bring the rows of ``branch`` to its head, in the caller's transaction.
 
-    A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them:
-    when the rows describe ``parent`` they are applied as they are. Otherwise (a reset, a new
+    A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them
+    (and the ids of ``changes`` absent at ``parent``, which have no rows to replace): when
+    the rows describe ``parent`` they are applied as they are. Otherwise (a reset, a new
     branch, rows left behind, another writer first) the rows catch up with the branch's
     current head through the store's diff from the commit they describe, so they never move
     back past a later write.
     """
     with transaction.atomic(savepoint=False):
-        described = _locked_state(branch)
-        if changes is not None and head and described and described == parent:
-            _apply(store, branch, changes)
-            _describe(branch, head)
+        if changes is not None and head and parent and _advanced(branch, parent, head):
+            _apply(store, branch, changes, absent=absent)
             return
+        described = _locked_state(branch)
         current = store.branch_head(branch)
         if described == current:
             return
@@ -209,6 +210,16 @@ def _locked_state(branch: str) -> str:
         return str(cursor.fetchone()[0])
 
 
+def _advanced(branch: str, parent: str, head: str) -> bool:
+    """Move the state of ``branch`` from ``parent`` to ``head`` if its rows describe
+    ``parent``, locking its row till the end (one statement: the writer's common case)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {STATE} SET head = %s WHERE branch = %s AND head = %s", [head, branch, parent]
+        )
+        return cursor.rowcount == 1
+
+
 def _delete_rows(branch: str) -> None:
     with connection.cursor() as cursor:
         for table in TABLES:
@@ -226,13 +237,16 @@ def _apply(
     changes: Mapping[str, Document | None],
     *,
     fresh: bool = False,
+    absent: Collection[str] = (),
 ) -> None:
     """Replace the rows of the changed ids by those of their new documents (``fresh``: the
-    branch has none of them yet) and move the per-kind counts by the difference."""
+    branch has none of them yet; ``absent``: these ids have none) and move the per-kind
+    counts by the difference."""
     counts: Counter[str] = Counter()
-    if not fresh:
+    replaced = [] if fresh else [doc_id for doc_id in changes if doc_id not in absent]
+    if replaced:
         with connection.cursor() as cursor:
-            for ids in chunks(list(changes), IN_BATCH):
+            for ids in chunks(replaced, IN_BATCH):
                 marks = ", ".join(["%s"] * len(ids))
                 cursor.execute(
                     f"DELETE FROM {ENTRY} WHERE branch = %s AND doc_id IN ({marks}) RETURNING kind",

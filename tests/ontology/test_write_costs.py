@@ -116,12 +116,20 @@ def test_events_of_a_batch_are_inserted_as_rows_not_arrays(dev_on_postgres):
 @pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
 def test_a_write_locks_its_branch_once_and_commits_without_a_savepoint(dev_on_postgres):
     """The pipeline holds the branch's row from the lock to the end: the store's commit in
-    that transaction neither locks it again nor opens a savepoint."""
+    that transaction neither locks it again nor opens a savepoint; the branch's rules are read
+    once; a create deletes no index rows."""
     with CaptureQueriesContext(connection) as captured:
         create_many(dev_on_postgres, ["Alpha"])
     statements = [q["sql"] for q in captured.captured_queries]
     assert sum("FOR UPDATE" in sql and "oms_store_ref" in sql for sql in statements) == 1
     assert not [sql for sql in statements if "SAVEPOINT" in sql]
+    # The branch's rules are read once, by the guard, and handed on to the gate.
+    assert sum("branches_branchpolicy" in sql for sql in statements) == 1
+    assert sum("branches_compatibilityoverride" in sql for sql in statements) == 1
+    # A create has no index rows to replace; the whole write stays within its budget (19
+    # statements, BEGIN and COMMIT included).
+    assert not [sql for sql in statements if sql.startswith("DELETE")]
+    assert len(statements) <= 20, statements
     # Outside the lock the store still guards itself: a stale head is refused and the
     # caller's transaction stays usable.
     store = get_store()
