@@ -1,5 +1,5 @@
 """OpenAPI pieces shared by every app: operation ids, the problem-details body and its
-responses."""
+responses (the view serving the document is ``oms_project/schema_view.py``)."""
 
 from __future__ import annotations
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from oms_project import health
 from oms_project.api_root import ApiRootView
 from oms_project.metrics import metrics
 from oms_project.problems import problem_view
+from oms_project.schema_view import SchemaView
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("api/v1/", include("ontology.api.urls")),
     path("api/v1/", include("history.api.urls")),
     path("api/v1/", include("branches.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path(
         "api/docs/",
         SpectacularSwaggerSplitView.as_view(url_name="schema"),
