@@ -278,6 +278,7 @@ def server_env(var_dir: Path, database_url: str, redis: bool) -> dict[str, str]:
             "OMS_STORE_BACKEND": "sql",
             "OMS_LOG_LEVEL": "WARNING",
             "OMS_LOCAL_ACCESS_TOKEN_MINUTES": "240",
+            "OMS_THROTTLE_WRITES": "",  # one principal stands in for every user
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -489,10 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="oms-bench-load-") as tmp,
         database(config.postgres) as database_url,
     ):
-        env = {
-            **server_env(Path(tmp) / "var", database_url, redis_answers()),
-            "OMS_THROTTLE_WRITES": "",
-        }  # one principal stands in for every user
+        env = server_env(Path(tmp) / "var", database_url, redis_answers())
         password = secrets.token_urlsafe(16)
         prepare_database(env, password)
         port = free_port()

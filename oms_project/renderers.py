@@ -30,6 +30,9 @@ class RawJSON:
 
 #: The texts of the response being rendered, and its nonce.
 _raw: contextvars.ContextVar[tuple[list[str], str]] = contextvars.ContextVar("raw_json")
+#: A marker as the encoder writes it (compiled once: a pattern per nonce cost more to compile
+#: than the rest of a small response to render).
+_MARKER = re.compile(rb'"\\u0000([0-9a-f]{16}):(\d+)\\u0000"')
 
 
 class _Encoder(JSONEncoder):
@@ -59,8 +62,12 @@ class JSONRenderer(renderers.JSONRenderer):
             _raw.reset(token)
         if not texts:
             return rendered
-        marker = re.compile(rb'"\\u0000' + nonce.encode() + rb':(\d+)\\u0000"')
-        return marker.sub(lambda found: _escaped(texts[int(found[1])]), rendered)
+        mine = nonce.encode()
+
+        def swap(found: re.Match[bytes]) -> bytes:
+            return _escaped(texts[int(found[2])]) if found[1] == mine else found[0]
+
+        return _MARKER.sub(swap, rendered)
 
 
 def _escaped(text: str) -> bytes:

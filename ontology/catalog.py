@@ -68,6 +68,24 @@ def catalog_for(
     return Catalog(commit, store=store, overlay=overlay)
 
 
+def head_catalog(store: VersionedStore, branch: str, kind: str, api_name: str) -> Catalog | None:
+    """The catalog of ``branch``'s head with the element of ``kind`` named ``api_name`` looked
+    up, in one statement with the head (what a GET of one element costs): for a store whose
+    refs live in the database beside the index rows, when those rows describe the head. None
+    otherwise (no such branch, rows behind, another store): the caller finds the head first.
+    """
+    if not store.shares_database_transaction:
+        return None
+    head, described, entry = queries.at_head(branch, kind, api_name)
+    if head is None or described != head:
+        return None
+    catalog = Catalog(head, store=store, base=branch, root=head, described=head)
+    catalog._looked[kind, api_name] = entry.doc_id if entry else None
+    if entry:
+        catalog._entries[entry.doc_id] = entry
+    return catalog
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a filtered list and how many elements match in all."""
@@ -137,26 +155,19 @@ class Catalog:
 
     def get(self, kind: str, api_name: str) -> Document | None:
         """The element of ``kind`` named ``api_name``, or None."""
-        if not api_name:
-            return None
-        self.prefetch([(kind, api_name)])  # may stand on newer rows: the overlay moves too
-        doc_id = self._names.get((kind, api_name))
-        if doc_id is not None:
-            return self.overlay[doc_id]
-        doc_id = self._looked.get((kind, api_name))
-        if doc_id is None or doc_id in self.overlay:
-            return None
-        return self._body(doc_id)
+        doc_id = self._located(kind, api_name)
+        return None if doc_id is None else self._body(doc_id)
+
+    def text(self, kind: str, api_name: str) -> Text | None:
+        """The element of ``kind`` named ``api_name`` as its canonical JSON text (the store's
+        own, never decoded, where its row keeps a content key), or None."""
+        doc_id = self._located(kind, api_name)
+        found = [] if doc_id is None else self._as_texts([(api_name, doc_id)])
+        return found[0] if found else None
 
     def prefetch(self, keys: Iterable[Key]) -> None:
         """Look many (kind, apiName) up at once, with their bodies: their ``get`` is then free."""
-        looked, names = self._looked, self._names
-        wanted = sorted({k for k in keys if k[1] and k not in looked and k not in names})
-        if not wanted or not self.base:
-            return
-        found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
-        self._looked.update({key: found[key].doc_id if key in found else None for key in wanted})
-        self._entries.update((entry.doc_id, entry) for entry in found.values())
+        found = self._look(keys)
         self.fetch(e.doc_id for e in found.values() if e.doc_id not in self.overlay)
 
     @property
@@ -232,16 +243,7 @@ class Catalog:
     def texts(self, choice: Choice) -> TextPage:
         """The chosen elements as canonical JSON texts: the store's own, never decoded, where
         the rows keep content keys (what a list answers with); the others encoded here."""
-        stored = self._texts([doc_id for _, doc_id in choice.chosen])
-        bodies = self.fetch(doc_id for _, doc_id in choice.chosen if doc_id not in stored)
-        items = []
-        for name, doc_id in choice.chosen:
-            if doc_id in stored:
-                items.append(Text(name, *stored[doc_id]))
-            elif doc_id in bodies:
-                text = canonical_json(bodies[doc_id])
-                items.append(Text(name, text, version_of_text(text)))
-        return TextPage(choice.count, items, choice.more, choice.exact)
+        return TextPage(choice.count, self._as_texts(choice.chosen), choice.more, choice.exact)
 
     def _rows(
         self, kind: str, needle: str, wanted: list[str], after: str, limit: int | None
@@ -298,6 +300,42 @@ class Catalog:
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
+
+    def _located(self, kind: str, api_name: str) -> str | None:
+        """The id of the element of ``kind`` named ``api_name`` (its row looked up if need
+        be), or None."""
+        if not api_name:
+            return None
+        self._look([(kind, api_name)])  # may stand on newer rows: the overlay moves too
+        doc_id = self._names.get((kind, api_name))
+        if doc_id is not None:
+            return doc_id
+        doc_id = self._looked.get((kind, api_name))
+        return None if doc_id is None or doc_id in self.overlay else doc_id
+
+    def _look(self, keys: Iterable[Key]) -> dict[Key, queries.Entry]:
+        """The rows of the (kind, apiName) keys not looked up yet, read in one go."""
+        looked, names = self._looked, self._names
+        wanted = sorted({k for k in keys if k[1] and k not in looked and k not in names})
+        if not wanted or not self.base:
+            return {}
+        found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
+        self._looked.update({key: found[key].doc_id if key in found else None for key in wanted})
+        self._entries.update((entry.doc_id, entry) for entry in found.values())
+        return found
+
+    def _as_texts(self, chosen: list[tuple[str, str]]) -> list[Text]:
+        """(apiName, id) pairs as texts, the store's own where the rows keep content keys."""
+        stored = self._texts([doc_id for _, doc_id in chosen])
+        bodies = self.fetch(doc_id for _, doc_id in chosen if doc_id not in stored)
+        items = []
+        for name, doc_id in chosen:
+            if doc_id in stored:
+                items.append(Text(name, *stored[doc_id]))
+            elif doc_id in bodies:
+                text = canonical_json(bodies[doc_id])
+                items.append(Text(name, text, version_of_text(text)))
+        return items
 
     def _texts(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         """(text, version) of the ids whose rows keep a content key, read from the store as

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.utils.dateparse import parse_datetime
 
 from oms_project import progress
-from ontology.catalog import Catalog, Choice, catalog_for
+from ontology.catalog import Catalog, Choice, Text, catalog_for, head_catalog
 from ontology.exceptions import ElementNotFound, InvalidAt
 from ontology.index import maintain
 from ontology.kinds import KINDS
@@ -61,9 +61,20 @@ def _commit_at_time(branch: str, head: str, moment: datetime) -> str:
             raise RefNotFound(f"Branch {branch!r} has no commit at or before {moment.isoformat()}.")
 
 
-def catalog_at(*, branch: str, at: str | None = None) -> Catalog:
-    """Every element of ``branch`` as of ``at`` (default: now), read through the index."""
-    return catalog_for(get_store(), commit_at(branch=branch, at=at), branch=branch)
+def catalog_at(
+    *, branch: str, at: str | None = None, element: tuple[str, str] | None = None
+) -> Catalog:
+    """Every element of ``branch`` as of ``at`` (default: now), read through the index.
+
+    ``element``: the (kind, apiName) the caller is about to read; at the head, the SQL store
+    finds the head and that element's row in one statement.
+    """
+    store = get_store()
+    if element is not None and not at:
+        catalog = head_catalog(store, branch, *element)
+        if catalog is not None:
+            return catalog
+    return catalog_for(store, commit_at(branch=branch, at=at), branch=branch)
 
 
 def catalog_of_ref(ref: str) -> Catalog:
@@ -80,6 +91,14 @@ def element_get(*, catalog: Catalog, kind: str, api_name: str) -> Document:
     if document is None:
         raise ElementNotFound(f"No {KINDS[kind].label} named {api_name!r}.")
     return document
+
+
+def element_text(*, catalog: Catalog, kind: str, api_name: str) -> Text:
+    """One element as its canonical JSON text and version (``ElementNotFound`` → 404)."""
+    found = catalog.text(kind, api_name)
+    if found is None:
+        raise ElementNotFound(f"No {KINDS[kind].label} named {api_name!r}.")
+    return found
 
 
 def element_choice(

@@ -139,17 +139,19 @@ _local = _LocalJWT()
 def local_principal(token: str) -> Principal:
     """A simplejwt access token of an active Django user, as a principal.
 
-    The signature and expiry are checked on every request; the user and its groups are
-    read once and cached for ``OMS_AUTH_CACHE_TTL`` (the same bound as in remote mode: a
-    disabled user's token stops working within that time).
+    The signature and expiry are checked the first time a worker meets the token; the
+    principal (the user and its groups) is then cached under the token's SHA-256 until the
+    token expires or ``OMS_AUTH_CACHE_TTL`` passes, whichever is first (the same bound as in
+    remote mode: a disabled user's token stops working within that time). Only the very
+    token that passed the check hashes to that key.
     """
     if token.count(".") != 2:
         raise InvalidToken("The token is malformed.")
-    validated = _local.get_validated_token(token.encode())  # 401 when bad or expired
     key = CACHE_PREFIX + "local:" + hashlib.sha256(token.encode()).hexdigest()
     cached = principals.get(key)
     if cached is not None:
         return cached
+    validated = _local.get_validated_token(token.encode())  # 401 when bad or expired
     user = _local.get_user(validated)  # 401 when the user is unknown or inactive
     assert isinstance(user, AbstractUser)  # a row of the user model, never a TokenUser
     expires_at = datetime.fromtimestamp(validated["exp"], UTC)

@@ -118,14 +118,14 @@ class ElementViewSet(ApiViewSet):
 
     def retrieve(self, request: Request, branch: str, api_name: str) -> Response:
         params = self.query(ReadQuerySerializer)
-        catalog = selectors.catalog_at(branch=branch, at=params.get("at"))
-        document = selectors.element_get(catalog=catalog, kind=self.kind.segment, api_name=api_name)
-        current = catalog.version_of(document)
-        if header_version(request, "HTTP_IF_NONE_MATCH") == current:
+        kind = self.kind.segment
+        catalog = selectors.catalog_at(branch=branch, at=params.get("at"), element=(kind, api_name))
+        found = selectors.element_text(catalog=catalog, kind=kind, api_name=api_name)
+        if header_version(request, "HTTP_IF_NONE_MATCH") == found.version:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response({**document, "version": current})
-        response["ETag"] = etag(current)
+            response = Response(versioned(found.text, found.version))
+        response["ETag"] = etag(found.version)
         response["X-Commit-Id"] = catalog.commit
         return response
 

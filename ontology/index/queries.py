@@ -10,7 +10,10 @@ from django.db import connection
 
 from ontology.index.maintain import COUNT, ENTRY, FACET, STATE, chunks
 from ontology.index.projection import reference_facet
+from ontology.storage.sql.models import StoreRef
 from ontology.storage.sql.objects import IN_BATCH
+
+REF = StoreRef._meta.db_table
 
 
 class Entry(NamedTuple):
@@ -55,6 +58,23 @@ def named_many(
             head = _head(rows, head)
             found.update({(str(r[1]), str(r[2])): Entry(*map(str, r[3:])) for r in rows if r[3]})
     return found, head
+
+
+def at_head(branch: str, kind: str, name: str) -> tuple[str | None, str | None, Entry | None]:
+    """The head of ``branch`` as the SQL store's ref has it, the commit its rows describe and
+    the entry of the element of ``kind`` named ``name``, in one statement (for the store
+    whose refs live beside these rows). (None, None, None): no such branch."""
+    found = _all(
+        f"SELECT r.commit_id, s.head, e.doc_id, e.version, e.content FROM {REF} r "
+        f"LEFT JOIN {STATE} s ON s.branch = r.name "
+        f"LEFT JOIN {ENTRY} e ON e.branch = r.name AND e.kind = %s AND e.api_name = %s "
+        "WHERE r.name = %s AND r.kind = %s",
+        [kind, name, branch, StoreRef.BRANCH],
+    )
+    if not found:
+        return None, None, None
+    head, described, doc_id, *entry = found[0]
+    return str(head), described and str(described), doc_id and Entry(doc_id, *map(str, entry))
 
 
 def referrers(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from tests.identity.conftest import bearer
@@ -57,6 +59,23 @@ def test_a_token_from_another_secret_is_401(api, local_users, settings):
     access = obtain(api, "viewer", "pw-viewer").json()["access"]
     header, payload, signature = access.split(".")
     assert bearer(api, f"{header}.{payload}.{signature[::-1]}").get(ME).status_code == 401
+
+
+def test_a_cached_token_stands_for_itself_only_and_not_past_its_expiry(api, local_users):
+    """The signature is checked when a worker first meets a token; its principal is then found
+    by the token's hash: an altered token misses that entry and is checked (and refused), and
+    the entry lasts no longer than the token."""
+    from integrations.user_service.authentication import CACHE_PREFIX, principals
+
+    access = obtain(api, "viewer", "pw-viewer").json()["access"]
+    assert bearer(api, access).get(ME).status_code == 200  # now cached
+    header, payload, signature = access.split(".")
+    for altered in (f"{header}.{payload}.{signature[:-2]}", f"{header}.{payload}x.{signature}"):
+        assert bearer(api, altered).get(ME).status_code == 401
+    key = CACHE_PREFIX + "local:" + hashlib.sha256(access.encode()).hexdigest()
+    until, principal = principals.local.get(key)
+    assert principal.expires_at is not None
+    assert until <= principal.expires_at.timestamp()
 
 
 def test_refresh_tokens_rotate_and_a_password_change_ends_them(local_users):
