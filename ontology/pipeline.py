@@ -349,9 +349,9 @@ def _announce(
     """Step 7: move the branch's index, tell the listeners and let the plan record its rows,
     in the same transaction."""
     new_head = written.commit.id if written.commit else written.planned.reset_to
-    created = {i for i in written.changes if written.before.by_id.get(i) is None}
     index.sync(store, branch, parent=written.head, head=new_head,
-               changes=written.changes if written.commit else None, absent=created)  # fmt: skip
+               changes=written.changes if written.commit else None,
+               before={i: written.before.by_id.get(i) for i in written.changes})  # fmt: skip
     if written.commit is not None:
         commit_created.send(
             sender="ontology", branch=branch, commit=written.commit, actor=actor,

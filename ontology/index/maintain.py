@@ -11,7 +11,7 @@ write of the branch, the intent sweep (``history.services.intents_reconcile``) o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
 
 from django.db import connection, transaction
@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from oms_project import progress
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.index.postgres import analyze_after_commit, doubled
-from ontology.index.projection import Row, is_element, row
+from ontology.index.projection import Row, facets, is_element, row
 from ontology.storage.base import Document, VersionedStore
 from ontology.storage.exceptions import RefNotFound
 from ontology.storage.sql.objects import IN_BATCH, insert_rows
@@ -39,20 +39,22 @@ def sync(
     parent: str | None = None,
     head: str | None = None,
     changes: Mapping[str, Document | None] | None = None,
-    absent: Collection[str] = (),
+    before: Mapping[str, Document | None] | None = None,
 ) -> None:
     """Bring the rows of ``branch`` to its head, in the caller's transaction.
 
-    A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them
-    (and the ids of ``changes`` absent at ``parent``, which have no rows to replace): when
-    the rows describe ``parent`` they are applied as they are. Otherwise (a reset, a new
-    branch, rows left behind, another writer first) the rows catch up with the branch's
+    A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them with
+    ``before``, the document of each changed id at ``parent`` (None where absent): when the
+    rows describe ``parent`` only what differs is rewritten (an element's row is upserted,
+    its facets that stay are left alone, a created id has nothing to delete). Otherwise (a
+    reset, a new branch, rows left behind, another writer first) the rows catch up with the branch's
     current head through the store's diff from the commit they describe, so they never move
     back past a later write.
     """
     with transaction.atomic(savepoint=False):
-        if changes is not None and head and parent and _advanced(branch, parent, head):
-            _apply(store, branch, changes, absent=absent)
+        known = changes is not None and before is not None
+        if known and head and parent and _advanced(branch, parent, head):
+            _apply_difference(store, branch, before or {}, changes or {})
             return
         described = _locked_state(branch)
         current = store.branch_head(branch)
@@ -237,13 +239,11 @@ def _apply(
     changes: Mapping[str, Document | None],
     *,
     fresh: bool = False,
-    absent: Collection[str] = (),
 ) -> None:
     """Replace the rows of the changed ids by those of their new documents (``fresh``: the
-    branch has none of them yet; ``absent``: these ids have none) and move the per-kind
-    counts by the difference."""
+    branch has none of them yet) and move the per-kind counts by the difference."""
     counts: Counter[str] = Counter()
-    replaced = [] if fresh else [doc_id for doc_id in changes if doc_id not in absent]
+    replaced = [] if fresh else list(changes)
     if replaced:
         with connection.cursor() as cursor:
             for ids in chunks(replaced, IN_BATCH):
@@ -264,6 +264,47 @@ def _apply(
         "default", FACET, ("branch", "doc_id", "facet"),
         [(branch, r.doc_id, facet) for r in rows for facet in sorted(r.facets)],
     )  # fmt: skip
+    _count(branch, counts)
+
+
+def _apply_difference(
+    store: VersionedStore,
+    branch: str,
+    before: Mapping[str, Document | None],
+    changes: Mapping[str, Document | None],
+) -> None:
+    """Move the rows of the changed ids from their documents in ``before`` (which the rows
+    describe) to those in ``changes``, writing only what differs: the common update (a
+    description) upserts one row and touches no facet."""
+    old = {i: d for i, d in before.items() if d is not None and is_element(d)}
+    new = {i: row(d, store.content_key) for i, d in changes.items() if d and is_element(d)}
+    had = {i: frozenset(facets(d)) for i, d in old.items()}
+    kept = {i: had.get(i, frozenset()) for i in new}
+    gone = [i for i in old if i not in new]
+    stale = [(i, f) for i, fs in had.items() if i in new for f in sorted(fs - new[i].facets)]
+    with connection.cursor() as cursor:
+        for ids in chunks(gone, IN_BATCH):
+            marks = ", ".join(["%s"] * len(ids))
+            for table in (ENTRY, FACET):
+                cursor.execute(f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks})",
+                               [branch, *ids])  # fmt: skip
+        for pairs in chunks(stale, IN_BATCH // 2):
+            matches = " OR ".join(["(doc_id = %s AND facet = %s)"] * len(pairs))
+            cursor.execute(f"DELETE FROM {FACET} WHERE branch = %s AND ({matches})",
+                           [branch, *(value for pair in pairs for value in pair)])  # fmt: skip
+    insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in new.values()],
+                update_on=("branch", "doc_id"))  # fmt: skip
+    insert_rows(
+        "default", FACET, ("branch", "doc_id", "facet"),
+        [(branch, i, f) for i, r in new.items() for f in sorted(r.facets - kept[i])],
+    )  # fmt: skip
+    counts = Counter(r.kind for r in new.values())
+    counts.subtract(d["kind"] for d in old.values())
+    _count(branch, counts)
+
+
+def _count(branch: str, counts: Counter[str]) -> None:
+    """Move the per-kind counts of ``branch`` by ``counts``; ANALYZE once a kind doubles."""
     with connection.cursor() as cursor:
         for kind, delta in sorted(counts.items()):
             if delta:

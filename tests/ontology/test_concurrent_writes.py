@@ -51,3 +51,54 @@ def test_concurrent_element_writes_on_one_branch_lose_nothing(on_postgres, setti
     assert names == sorted(f"G{i}x{n}" for i in range(WRITERS) for n in range(EACH))
     log = store.log("dev", limit=100).commits
     assert len(log) == WRITERS * EACH + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
+def test_writers_of_one_branch_are_served_in_arrival_order(dev_on_postgres):
+    """Waiters queue on the branch's advisory lock (served first come, first served) before
+    the ref row's lock (where every waiter wakes at each commit and they race)."""
+    import time
+
+    store = get_store()
+    order: list[int] = []
+    release = threading.Event()
+
+    def waiter(number: int) -> None:
+        try:
+            with store.write_lock(dev_on_postgres):
+                order.append(number)
+        finally:
+            connections.close_all()
+
+    def waiting_on_the_advisory_lock() -> int:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                           "AND NOT granted")  # fmt: skip
+            return int(cursor.fetchone()[0])
+
+    def holder() -> None:
+        try:
+            with store.write_lock(dev_on_postgres):
+                order.append(0)
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    while not order:
+        time.sleep(0.01)
+    try:
+        for number in range(1, 5):
+            threads.append(threading.Thread(target=waiter, args=(number,)))
+            threads[-1].start()
+            deadline = time.monotonic() + 10
+            while waiting_on_the_advisory_lock() < number and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert waiting_on_the_advisory_lock() == number
+    finally:
+        release.set()
+    for thread in threads:
+        thread.join(30)
+    assert order == [0, 1, 2, 3, 4]

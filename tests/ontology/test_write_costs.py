@@ -140,3 +140,54 @@ def test_a_write_locks_its_branch_once_and_commits_without_a_savepoint(dev_on_po
             store.commit(dev_on_postgres, [Put({"id": "x-1", "kind": "groups", "apiName": "X"})],
                          author="x", message="stale", expected_head=head)  # fmt: skip
         assert store.branch_head(dev_on_postgres) != head  # the transaction still answers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=STORE_DATABASES, transaction=True)
+def test_an_update_of_a_description_upserts_one_row_and_touches_no_facet(dev_on_postgres):
+    create_many(dev_on_postgres, ["Alpha"])
+    described = Operation("patch", "object-types", "Alpha", {"description": "now described"})
+    with CaptureQueriesContext(connection) as captured:
+        elements_commit(branch=dev_on_postgres, operations=[described], actor=SYSTEM,
+                        message="describe")  # fmt: skip
+    statements = [q["sql"] for q in captured.captured_queries]
+    index = [sql for sql in statements if "oms_index_entry" in sql or "oms_index_facet" in sql]
+    writes = [sql for sql in index if not sql.startswith("SELECT")]
+    assert len(writes) == 1 and "ON CONFLICT (branch, doc_id) DO UPDATE" in writes[0], index
+    assert len(statements) <= 17, statements
+
+
+@pytest.mark.django_db
+def test_the_rows_follow_every_kind_of_change_of_an_element(dev, curator):
+    """Facets gained and lost, renames, kinds counted, deletions and re-creations: after each
+    write the rows are those of the head (``storage_fsck``'s comparison)."""
+    from ontology.index import maintain
+
+    call_command("storage_init", verbosity=0)
+
+    def sound() -> None:
+        assert maintain.verify(get_store()) == []
+
+    def send(method: str, path: str, body: dict | None = None) -> None:
+        answer = getattr(curator, method)(f"/api/v1/branches/dev/{path}", body, format="json")
+        assert answer.status_code in (200, 201, 204), answer.content
+
+    send("post", "groups/", {"apiName": "Sales", "displayName": "Sales"})
+    send("post", "object-types/", object_type("Alpha"))
+    send("post", "object-types/", object_type("Beta", groups=["Sales"]))
+    sound()
+    steps = [
+        ("patch", "object-types/Alpha/", {"groups": ["Sales"], "status": "experimental"}),
+        ("patch", "object-types/Beta/", {"groups": [], "description": "left the group"}),
+        ("patch", "object-types/Alpha/", {"apiName": "Gamma", "status": "active"}),
+        ("delete", "object-types/Beta/", None),
+        ("post", "object-types/", object_type("Beta", status="deprecated")),
+    ]
+    for method, path, body in steps:
+        send(method, path, body)
+        sound()
+    found = queries.named_many("dev", [("object-types", "Gamma"), ("object-types", "Alpha")])[0]
+    assert set(found) == {("object-types", "Gamma")}
+    assert queries.count("dev", queries.Match("object-types"))[0] == 2
+    grouped = queries.Match("object-types", facets=("group=Sales",))
+    assert [name for name, _ in queries.page("dev", grouped, after="", limit=None)] == ["Gamma"]

@@ -169,10 +169,12 @@ def insert_rows(
     rows: list[tuple[Any, ...]],
     *,
     ignore_conflicts: bool = False,
+    update_on: tuple[str, ...] = (),
 ) -> None:
     """Multi-row INSERTs, as few as the database's parameter limit allows: the hot path of
     every commit, without ORM overhead (one statement where ``executemany`` costs a pipeline
-    round of its own per call)."""
+    round of its own per call). ``update_on``: the unique key of an upsert (a row with the
+    same key gets the new values of the other columns)."""
     if not rows:
         return
     connection = connections[using]
@@ -181,6 +183,9 @@ def insert_rows(
     row_marks = f"({', '.join(['%s'] * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""  # SQLite 3.24+ and PostgreSQL
+    if update_on:
+        updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update_on)
+        tail = f" ON CONFLICT ({', '.join(update_on)}) DO UPDATE SET {updated}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]

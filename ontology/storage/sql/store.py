@@ -18,6 +18,7 @@ import hashlib
 import heapq
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -61,6 +62,8 @@ COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
 PREFETCH = 64  # ancestors fetched per round trip when a walk meets an uncached commit
 SEED_PREFETCH = 16  # ancestors of a merge base's two starts (it is usually a few commits away)
+REF = "oms_store_ref"
+BRANCH_LOCKS = 0x0E5  # the first key of the branches' advisory locks (the second: the name's CRC)
 
 
 class _Lost(Exception):
@@ -553,6 +556,10 @@ class SQLStore(VersionedStore):
 
         Writers of one branch queue on the row lock (PostgreSQL) or the IMMEDIATE
         transaction (SQLite) instead of racing; the conditional update stays as the guard.
+        On PostgreSQL they first queue, in the same statement, on a transaction-scoped
+        advisory lock of the branch: its queue is served in arrival order, where every
+        waiter on a row lock wakes when its holder commits and they race for it (with eight
+        writers of one branch, a PUT's p95 was twice its median).
         """
         return self._head(branch, lock=True)
 
@@ -560,16 +567,19 @@ class SQLStore(VersionedStore):
         # Raw SQL: this runs on every read and twice per write, and ORM query building
         # would cost more than the lookup itself.
         connection = connections[self.using]
-        suffix = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+        sql = f"SELECT r.commit_id FROM {REF} r WHERE r.name = %s AND r.kind = %s"
+        params: list[str | int] = [branch, StoreRef.BRANCH]
+        if lock and connection.vendor == "postgresql":
+            sql = sql.replace(" r WHERE", " r, (SELECT pg_advisory_xact_lock(%s, %s)) q WHERE")
+            params[:0] = [BRANCH_LOCKS, zlib.crc32(branch.encode()) - 2**31]
+        if lock and connection.features.has_select_for_update:
+            sql += " FOR UPDATE OF r" if connection.vendor == "postgresql" else " FOR UPDATE"
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT commit_id FROM oms_store_ref WHERE name = %s AND kind = %s{suffix}",
-                [branch, StoreRef.BRANCH],
-            )
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
             raise RefNotFound(f"No branch named {branch!r}.")
-        return row[0]
+        return str(row[0])
 
     def _tree(self, ref: str) -> str:
         return self._commit(self.resolve(ref))["tree"]
