@@ -46,26 +46,29 @@ def catalog_for(
     caller names the branch closest to the commit (for a merge base, the branch it was
     forked from or merged into). ``branch`` may be any ref name: one that is no branch is
     ignored. ``locked``: a write holding ``branch``'s lock reads it; it looks the rows up
-    afresh and, when they are the branch's own and the lock is real (the store in the
-    database), need not verify its reads: nobody can move those rows."""
+    afresh, or, when the lock is real (the store in the database), stands on the branch's
+    own rows without looking: its first read of them checks that they describe the head,
+    and later ones need not (nobody can move them)."""
     key = (commit, branch or store.default_branch)
-    base = None if locked else _bases.get(key)
+    held = branch if locked and store.shares_database_transaction else ""
+    if held:  # its rows describe the locked head unless lagging: the first read tells
+        base: tuple[str, str] | None = (branch, commit)
+    else:
+        base = None if locked else _bases.get(key)
     if base is None:
         base = base_for(commit, prefer=key[1], fallback=store.default_branch)
         if base is not None:
             _bases.put(key, base)
     if base is not None:
-        steady = locked and store.shares_database_transaction and base[0] == branch
-        catalog = Catalog(commit, store=store, base=base[0], root=commit, steady=steady)
+        catalog = Catalog(commit, store=store, base=base[0], root=commit, held=held)
         try:
             catalog._pin(base[1])
             return catalog
         except RefNotFound:  # rows of a commit this store does not have (a restored store)
             pass
-    logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
-                   commit)  # fmt: skip
-    overlay: dict[str, Document | None] = dict(store.snapshot(commit))
-    return Catalog(commit, store=store, overlay=overlay)
+    catalog = Catalog(commit, store=store, root=commit)
+    catalog._stand_alone()
+    return catalog
 
 
 def head_catalog(store: VersionedStore, branch: str, kind: str, api_name: str) -> Catalog | None:
@@ -140,6 +143,7 @@ class Catalog:
     own: dict[str, Document | None] = field(default_factory=dict)  # changes patched on
     described: str = ""  # the commit the base rows describe
     steady: bool = False  # the base rows cannot move while this catalog is in use
+    held: str = ""  # the branch whose lock the reader holds: its rows, once read, are steady
     _bodies: dict[str, Document | None] = field(default_factory=dict, repr=False)  # at root
     _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
     _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
@@ -296,7 +300,7 @@ class Catalog:
         own = {**self.own, **dict(changes)}
         return Catalog(
             commit, self.store, self.base, self.root, {**self.overlay, **own}, own,
-            self.described, self.steady, self._bodies, _looked=self._looked,
+            self.described, self.steady, self.held, self._bodies, _looked=self._looked,
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
@@ -408,26 +412,39 @@ class Catalog:
         """``read`` of the base rows, repeated if they moved past the commit they described
         (another writer of that branch committed in between). A ``stated`` read returns the
         commit the rows describe along with what it read (one statement); any other is
-        followed by a look at it. A write holding the branch lock over rows of that branch
-        (``steady``) has nothing to check."""
+        followed by a look at it. A write holding the branch lock (``held``) checks the rows
+        of that branch once: from then on they are ``steady`` and nothing needs checking."""
         while True:
             found = read()
             if stated:
                 found, now = found
-            if self.steady:
+            if self.steady or not self.base:  # no rows to check (``_stand_alone``: none)
                 return found
             if not stated:
                 now = queries.described(self.base)
             if now == "moved":  # the rows moved between two statements of the read
                 continue
             if now == self.described:
+                self.steady = self.base == self.held
                 return found
-            if now is None:  # the branch went: stand on other rows
+            if now is None:  # the branch went, or never had rows: stand on other rows
                 base = base_for(self.root, exclude=self.base)
                 if base is None:
-                    raise RuntimeError("The index has no rows left to read from.")
+                    self._stand_alone()
+                    continue  # reads of no rows find nothing: the overlay has it all
                 self.base, now = base
             self._pin(now)
+
+    def _stand_alone(self) -> None:
+        """Stand on no rows: the commit's documents, loaded whole, are the overlay (the index
+        has no rows to read this commit from)."""
+        assert self.store is not None
+        logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
+                       self.root)  # fmt: skip
+        self.base, self.described, self.steady = "", "", False
+        self._looked, self._entries = {}, {}
+        self.overlay = {**dict(self.store.snapshot(self.root)), **self.own}
+        self._index_overlay()
 
 
 class ById(Mapping[str, Document]):

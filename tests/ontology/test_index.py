@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from integrations.user_service.principal import SYSTEM
 from ontology import selectors
 from ontology.catalog import Catalog, Page
+from ontology.exceptions import ElementExists
 from ontology.index import maintain
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.services import Operation, elements_commit
@@ -263,6 +264,16 @@ def test_a_branch_with_no_rows_anywhere_is_still_read_whole(dev):
     catalog = selectors.catalog_at(branch=dev)
     assert catalog.get("object-types", "Loose") is not None
     assert [d["apiName"] for d in catalog.of_kind("object-types")] == ["Loose"]
+    # A write plans on the whole commit too (under its lock it stands on the branch's rows
+    # until a read finds none), and leaves the branch indexed.
+    again = Operation("create", "object-types", body=object_type("Loose"))
+    with pytest.raises(ElementExists, match="Loose"):
+        elements_commit(branch=dev, operations=[again], actor=SYSTEM, message="taken")
+    other = Operation("create", "object-types", body=object_type("Other"))
+    elements_commit(branch=dev, operations=[other], actor=SYSTEM, message="other")
+    catalog = selectors.catalog_at(branch=dev)
+    assert [d["apiName"] for d in catalog.of_kind("object-types")] == ["Loose", "Other"]
+    assert IndexState.objects.get(branch=dev).head == store.branch_head(dev)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections
@@ -20,6 +20,7 @@ from ontology.storage.base import canonical_json
 from ontology.storage.exceptions import CorruptStore
 from ontology.storage.sql.models import StoreObject
 
+Statement = tuple[str, list[Any]]  # SQL with %s marks, and its parameters
 DOC, TREE = "doc", "tree"
 TABLE = StoreObject._meta.db_table
 IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
@@ -125,15 +126,11 @@ class ObjectStore:
             raise CorruptStore(f"Objects are missing: {', '.join(lost[:5])}")
         return texts
 
-    def save(self, objects: dict[str, tuple[str, str, Any]]) -> None:
-        """Write ``{hash: (type, text, value)}``; objects already stored are left alone."""
-        insert_rows(
-            self.using,
-            TABLE,
-            ("hash", "type", "data"),
-            [(h, t, text) for h, (t, text, _) in objects.items()],
-            ignore_conflicts=True,
-        )
+    def saving(self, objects: dict[str, tuple[str, str, Any]]) -> list[Statement]:
+        """The statements that write ``{hash: (type, text, value)}``; objects already stored
+        are left alone."""
+        rows = [(h, t, text) for h, (t, text, _) in objects.items()]
+        return inserts(self.using, TABLE, ("hash", "type", "data"), rows, ignore_conflicts=True)
 
     def remember(self, objects: dict[str, tuple[str, str, Any]]) -> None:
         """Cache objects once the transaction that wrote them has committed."""
@@ -171,12 +168,29 @@ def insert_rows(
     ignore_conflicts: bool = False,
     update_on: tuple[str, ...] = (),
 ) -> None:
-    """Multi-row INSERTs, as few as the database's parameter limit allows: the hot path of
-    every commit, without ORM overhead (one statement where ``executemany`` costs a pipeline
-    round of its own per call). ``update_on``: the unique key of an upsert (a row with the
-    same key gets the new values of the other columns)."""
+    """Multi-row INSERTs, as few as the database's parameter limit allows (see
+    :func:`inserts`), run together."""
+    statements = inserts(
+        using, table, columns, rows, ignore_conflicts=ignore_conflicts, update_on=update_on
+    )
+    execute_together(using, statements)
+
+
+def inserts(
+    using: str,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+    update_on: tuple[str, ...] = (),
+) -> list[Statement]:
+    """The multi-row INSERTs of ``rows``, as few as the database's parameter limit allows: the
+    hot path of every commit, without ORM overhead (one statement where ``executemany`` costs
+    a pipeline round of its own per call). ``update_on``: the unique key of an upsert (a row
+    with the same key gets the new values of the other columns)."""
     if not rows:
-        return
+        return []
     connection = connections[using]
     limit = min(INSERT_PARAMS, connection.features.max_query_params or INSERT_PARAMS)
     per_statement = max(1, limit // len(columns))
@@ -186,8 +200,33 @@ def insert_rows(
     if update_on:
         updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update_on)
         tail = f" ON CONFLICT ({', '.join(update_on)}) DO UPDATE SET {updated}"
+    statements = []
+    for start in range(0, len(rows), per_statement):
+        batch = rows[start : start + per_statement]
+        values = [value for row in batch for value in row]
+        statements.append((head + ", ".join([row_marks] * len(batch)) + tail, values))
+    return statements
+
+
+def execute_together(using: str, statements: Sequence[Statement]) -> list[int]:
+    """Run ``statements`` in order and return each one's row count: on PostgreSQL in one
+    round trip (Django's psycopg cursor binds parameters on the client, so statements
+    joined by ";" go as one query; a writer holding its branch's lock pays each round trip
+    in every other writer's wait), elsewhere one by one (SQLite runs in the process)."""
+    connection = connections[using]
+    together = connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
+    counts: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            batch = rows[start : start + per_statement]
-            values = [value for row in batch for value in row]
-            cursor.execute(head + ", ".join([row_marks] * len(batch)) + tail, values)
+        if together and len(statements) > 1:
+            cursor.execute("; ".join(sql for sql, _ in statements),
+                           [value for _, params in statements for value in params])  # fmt: skip
+            counts.append(cursor.rowcount)
+            while cursor.cursor.nextset():
+                counts.append(cursor.rowcount)
+            return counts
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            counts.append(cursor.rowcount)
+    return counts

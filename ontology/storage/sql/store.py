@@ -56,7 +56,14 @@ from ontology.storage.sql.models import (
     StoreParent,
     StoreRef,
 )
-from ontology.storage.sql.objects import DOC, ObjectStore, insert_rows, object_hash
+from ontology.storage.sql.objects import (
+    DOC,
+    ObjectStore,
+    Statement,
+    execute_together,
+    inserts,
+    object_hash,
+)
 
 COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
@@ -108,14 +115,14 @@ class SQLStore(VersionedStore):
                 return self.get_branch(self.default_branch)
             writer = tree.TreeWriter(self.objects)
             root_tree = tree.empty_tree(writer)
-            self.objects.save(writer.new)
-            commit = self._insert_commit(
+            commit, statements = self._new_commit(
                 tree_hash=root_tree,
                 parents=[],
                 author=author,
                 message="Initial commit",
                 changes=[],
             )
+            execute_together(self.using, [*self.objects.saving(writer.new), *statements])
             return self._insert_ref(self.default_branch, StoreRef.BRANCH, commit["id"], author)
 
     def check(self) -> None:
@@ -272,8 +279,7 @@ class SQLStore(VersionedStore):
             new_tree = tree.update(writer, head_tree, updates) if updates else head_tree
             new_objects = {h: (DOC, text, doc) for h, text, doc in blobs.values()}
             new_objects.update(writer.new)
-            self.objects.save(new_objects)
-            commit = self._insert_commit(
+            commit, statements = self._new_commit(
                 tree_hash=new_tree,
                 parents=parents,
                 author=author,
@@ -281,7 +287,13 @@ class SQLStore(VersionedStore):
                 changes=change_rows,
                 timestamp=timestamp,
             )
-            if not self._move(branch, head, commit["id"]):
+            # Objects, commit and the compare-and-swap of the ref: one round trip.
+            moved = execute_together(self.using, [
+                *self.objects.saving(new_objects), *statements,
+                (f"UPDATE {REF} SET commit_id = %s WHERE name = %s AND kind = %s "
+                 "AND commit_id = %s", [commit["id"], branch, StoreRef.BRANCH, head]),
+            ])[-1]  # fmt: skip
+            if moved != 1:
                 raise _Lost
         if locked:
             _held.set((self.using, branch, commit["id"]))
@@ -541,16 +553,6 @@ class SQLStore(VersionedStore):
         )
         return _ref(row)
 
-    def _move(self, branch: str, head: str, to: str) -> bool:
-        """Compare-and-swap the branch from ``head`` to ``to``; whether it moved."""
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                "UPDATE oms_store_ref SET commit_id = %s WHERE name = %s AND kind = %s "
-                "AND commit_id = %s",
-                [to, branch, StoreRef.BRANCH, head],
-            )
-            return cursor.rowcount == 1
-
     def _branch_head(self, branch: str) -> str:
         """The head of a branch, its ref row locked until the transaction ends.
 
@@ -584,7 +586,7 @@ class SQLStore(VersionedStore):
     def _tree(self, ref: str) -> str:
         return self._commit(self.resolve(ref))["tree"]
 
-    def _insert_commit(
+    def _new_commit(
         self,
         *,
         tree_hash: str,
@@ -593,31 +595,43 @@ class SQLStore(VersionedStore):
         message: str,
         changes: list[tuple[str, str | None, str | None]],
         timestamp: Any = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], list[Statement]]:
+        """A new commit and the statements that insert it (its row, parents and changes)."""
         timestamp = timestamp or timezone.now()
         stamp = _stamp(parents, author, message, timestamp)
         commit_id = _commit_id(stamp, tree_hash)
         generation = 1 + max((self._commit(p)["generation"] for p in parents), default=0)
         connection = connections[self.using]
-        insert_rows(
-            self.using,
-            StoreCommit._meta.db_table,
-            ("id", "stamp", "tree", "author", "message", "timestamp", "generation"),
-            [(commit_id, stamp, tree_hash, author, message,
-              connection.ops.adapt_datetimefield_value(timestamp), generation)],
-        )  # fmt: skip
-        insert_rows(
-            self.using,
-            StoreParent._meta.db_table,
-            ("commit_id", "parent_id", "position"),
-            [(commit_id, p, i) for i, p in enumerate(parents)],
-        )
-        insert_rows(
-            self.using,
-            StoreChange._meta.db_table,
-            ("commit_id", "doc_id", "blob", "previous"),
-            [(commit_id, d, b, prev) for d, b, prev in changes],
-        )
+        statements = [
+            *inserts(
+                self.using,
+                StoreCommit._meta.db_table,
+                ("id", "stamp", "tree", "author", "message", "timestamp", "generation"),
+                [
+                    (
+                        commit_id,
+                        stamp,
+                        tree_hash,
+                        author,
+                        message,
+                        connection.ops.adapt_datetimefield_value(timestamp),
+                        generation,
+                    )
+                ],
+            ),  # fmt: skip
+            *inserts(
+                self.using,
+                StoreParent._meta.db_table,
+                ("commit_id", "parent_id", "position"),
+                [(commit_id, p, i) for i, p in enumerate(parents)],
+            ),
+            *inserts(
+                self.using,
+                StoreChange._meta.db_table,
+                ("commit_id", "doc_id", "blob", "previous"),
+                [(commit_id, d, b, prev) for d, b, prev in changes],
+            ),
+        ]
         commit = {
             "id": commit_id,
             "stamp": stamp,
@@ -631,7 +645,7 @@ class SQLStore(VersionedStore):
         # The next write builds on this commit: keep it. Safe even if the transaction rolls
         # back, since only refs make a commit reachable and ``resolve`` asks the database.
         self.commits.put(commit_id, commit)
-        return commit
+        return commit, statements
 
     def _commit(self, commit_id: str) -> dict[str, Any]:
         """A commit as a dict (cached forever: commits are immutable)."""
