@@ -96,7 +96,7 @@ class Service:
         self.server: Server | None = None
 
     def start(self) -> Server:
-        self.server = start_gunicorn(self.env, self.log, self.config)
+        self.server = start_gunicorn(self.env, self.log, self.config)  # stop() stops it
         self.server.token = obtain_token(self.server.port, self.password)
         return self.server
 
@@ -136,8 +136,8 @@ def service(postgres: str) -> Iterator[Service]:
         password = "scale-" + str(random.Random(SEED).getrandbits(64))
         prepare_database(env, password)
         running = Service(env, Path(tmp) / "gunicorn.log", password, postgres)
-        running.start()
         try:
+            running.start()
             yield running
         finally:
             running.stop()

@@ -147,6 +147,7 @@ class Catalog:
     _bodies: dict[str, Document | None] = field(default_factory=dict, repr=False)  # at root
     _names: dict[Key, str] = field(default_factory=dict, repr=False)  # the overlay's
     _looked: dict[Key, str | None] = field(default_factory=dict, repr=False)  # the rows'
+    _referred: dict[Key, list[str]] = field(default_factory=dict, repr=False)  # the rows'
     _overlay_facets: dict[str, set[str]] = field(default_factory=dict, repr=False)
     _by_facet: dict[str, list[Document]] | None = field(default=None, repr=False)
     _referring: dict[Key, list[Document]] = field(default_factory=dict, repr=False)
@@ -169,9 +170,11 @@ class Catalog:
         found = [] if doc_id is None else self._as_texts([(api_name, doc_id)])
         return found[0] if found else None
 
-    def prefetch(self, keys: Iterable[Key]) -> None:
-        """Look many (kind, apiName) up at once, with their bodies: their ``get`` is then free."""
-        found = self._look(keys)
+    def prefetch(self, keys: Iterable[Key], *, referrers: bool = False) -> None:
+        """Look many (kind, apiName) up at once, with their bodies: their ``get`` is then free.
+        ``referrers``: with the ids of the elements that refer to them, in the same round trip
+        (what a write's integrity check asks next)."""
+        found = self._look(keys, referrers=referrers)
         self.fetch(e.doc_id for e in found.values() if e.doc_id not in self.overlay)
 
     @property
@@ -192,12 +195,12 @@ class Catalog:
         check asks again for the same names)."""
         asked = list(dict.fromkeys(keys))
         wanted = [key for key in asked if key not in self._referring]
-        found: dict[Key, list[str]] = {key: [] for key in wanted}
-        if self.base and wanted:
-            rows = self._fresh(lambda: queries.referrers(self.base, wanted), stated=True)
-            for key, doc_id in rows:
-                if doc_id not in self.overlay:
-                    found[key].append(doc_id)
+        unread = [key for key in wanted if key not in self._referred]
+        if self.base and unread:
+            rows = self._fresh(lambda: queries.referrers(self.base, unread), stated=True)
+            self._refer(unread, rows)
+        found = {key: [i for i in self._referred.get(key, ()) if i not in self.overlay]
+                 for key in wanted}  # fmt: skip
         bodies = self.fetch(i for ids in found.values() for i in ids)
         mine = self._overlay_by_facet()
         referring: dict[Key, list[Document]] = {}
@@ -301,6 +304,7 @@ class Catalog:
         return Catalog(
             commit, self.store, self.base, self.root, {**self.overlay, **own}, own,
             self.described, self.steady, self.held, self._bodies, _looked=self._looked,
+            _referred=self._referred,
         )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
@@ -317,16 +321,30 @@ class Catalog:
         doc_id = self._looked.get((kind, api_name))
         return None if doc_id is None or doc_id in self.overlay else doc_id
 
-    def _look(self, keys: Iterable[Key]) -> dict[Key, queries.Entry]:
-        """The rows of the (kind, apiName) keys not looked up yet, read in one go."""
-        looked, names = self._looked, self._names
-        wanted = sorted({k for k in keys if k[1] and k not in looked and k not in names})
-        if not wanted or not self.base:
+    def _look(self, keys: Iterable[Key], *, referrers: bool = False) -> dict[Key, queries.Entry]:
+        """The rows of the (kind, apiName) keys not looked up yet (``referrers``: and the ids
+        referring to them), read in one go."""
+        keys = {k for k in keys if k[1]}
+        wanted = sorted(k for k in keys if k not in self._looked and k not in self._names)
+        referred = sorted(k for k in keys if k not in self._referred) if referrers else []
+        if not (wanted or referred) or not self.base:
             return {}
-        found = self._fresh(lambda: queries.named_many(self.base, wanted), stated=True)
+
+        def read() -> tuple[tuple[dict[Key, queries.Entry], list[tuple[Key, str]]], str | None]:
+            found, referring, head = queries.named_and_referring(self.base, wanted, referred)
+            return (found, referring), head
+
+        found, referring = self._fresh(read, stated=True)
         self._looked.update({key: found[key].doc_id if key in found else None for key in wanted})
         self._entries.update((entry.doc_id, entry) for entry in found.values())
+        self._refer(referred, referring)
         return found
+
+    def _refer(self, keys: list[Key], rows: list[tuple[Key, str]]) -> None:
+        """Keep the ids the rows name as referring to each of ``keys``."""
+        self._referred.update({key: [] for key in keys})
+        for key, doc_id in rows:
+            self._referred[key].append(doc_id)
 
     def _as_texts(self, chosen: list[tuple[str, str]]) -> list[Text]:
         """(apiName, id) pairs as texts, the store's own where the rows keep content keys."""
@@ -397,7 +415,7 @@ class Catalog:
         """Stand on rows describing ``described``: the overlay is what differs from there."""
         assert self.store is not None
         self.described = described
-        self._looked, self._entries = {}, {}
+        self._looked, self._entries, self._referred = {}, {}, {}
         differ = {} if described == self.root else {
             c.doc_id: c.after for c in self.store.changes(described, self.root)}  # fmt: skip
         self.overlay = {**differ, **self.own}
@@ -442,7 +460,7 @@ class Catalog:
         logger.warning("No index rows to read %s from: loading it whole (run storage_reindex).",
                        self.root)  # fmt: skip
         self.base, self.described, self.steady = "", "", False
-        self._looked, self._entries = {}, {}
+        self._looked, self._entries, self._referred = {}, {}, {}
         self.overlay = {**dict(self.store.snapshot(self.root)), **self.own}
         self._index_overlay()
 

@@ -146,10 +146,11 @@ def _plan(
     plan = _Edits(catalog)
     renames: Renames = {}
     prop_renames: PropertyRenames = {}
-    catalog.prefetch(  # every element named, existing or taken, in one read
+    catalog.prefetch(  # every element named, existing or taken, and its referrers: one read
         [(o.kind, o.api_name) for o in operations]
         + [(o.kind, b["apiName"]) for o, b in zip(operations, bodies, strict=True)
-           if isinstance(b, dict) and isinstance(b.get("apiName"), str)]
+           if isinstance(b, dict) and isinstance(b.get("apiName"), str)],
+        referrers=True,
     )  # fmt: skip
     for index, (operation, body) in enumerate(zip(operations, bodies, strict=True)):
         existing = None

@@ -22,7 +22,13 @@ from ontology.index.postgres import analyze_after_commit, doubled
 from ontology.index.projection import Row, facets, is_element, row
 from ontology.storage.base import Document, VersionedStore
 from ontology.storage.exceptions import RefNotFound
-from ontology.storage.sql.objects import IN_BATCH, insert_rows
+from ontology.storage.sql.objects import (
+    IN_BATCH,
+    Statement,
+    execute_together,
+    insert_rows,
+    inserts,
+)
 
 ENTRY, FACET, STATE, COUNT = (
     m._meta.db_table for m in (IndexEntry, IndexFacet, IndexState, IndexCount)
@@ -53,8 +59,8 @@ def sync(
     """
     with transaction.atomic(savepoint=False):
         known = changes is not None and before is not None
-        if known and head and parent and _advanced(branch, parent, head):
-            _apply_difference(store, branch, before or {}, changes or {})
+        if known and head and parent and _advance(store, branch, parent, head,
+                                                   before or {}, changes or {}):  # fmt: skip
             return
         described = _locked_state(branch)
         current = store.branch_head(branch)
@@ -212,16 +218,6 @@ def _locked_state(branch: str) -> str:
         return str(cursor.fetchone()[0])
 
 
-def _advanced(branch: str, parent: str, head: str) -> bool:
-    """Move the state of ``branch`` from ``parent`` to ``head`` if its rows describe
-    ``parent``, locking its row till the end (one statement: the writer's common case)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {STATE} SET head = %s WHERE branch = %s AND head = %s", [head, branch, parent]
-        )
-        return cursor.rowcount == 1
-
-
 def _delete_rows(branch: str) -> None:
     with connection.cursor() as cursor:
         for table in TABLES:
@@ -267,40 +263,52 @@ def _apply(
     _count(branch, counts)
 
 
-def _apply_difference(
+def _advance(
     store: VersionedStore,
     branch: str,
+    parent: str,
+    head: str,
     before: Mapping[str, Document | None],
     changes: Mapping[str, Document | None],
-) -> None:
-    """Move the rows of the changed ids from their documents in ``before`` (which the rows
-    describe) to those in ``changes``, writing only what differs: the common update (a
-    description) upserts one row and touches no facet."""
+) -> bool:
+    """Move the state of ``branch`` from ``parent`` to ``head`` and its rows from the documents
+    in ``before`` to those in ``changes`` (same ids), if its rows describe ``parent``; else
+    nothing and False. Only what differs is written: the common update (a description)
+    upserts one row and touches no facet. One round trip on PostgreSQL: the state's
+    conditional ``UPDATE``, then the rows' statements, each on condition that it moved
+    (``execute_together``); the per-kind counts after, when they change."""
     old = {i: d for i, d in before.items() if d is not None and is_element(d)}
     new = {i: row(d, store.content_key) for i, d in changes.items() if d and is_element(d)}
     had = {i: frozenset(facets(d)) for i, d in old.items()}
     kept = {i: had.get(i, frozenset()) for i in new}
     gone = [i for i in old if i not in new]
     stale = [(i, f) for i, fs in had.items() if i in new for f in sorted(fs - new[i].facets)]
-    with connection.cursor() as cursor:
-        for ids in chunks(gone, IN_BATCH):
-            marks = ", ".join(["%s"] * len(ids))
-            for table in (ENTRY, FACET):
-                cursor.execute(f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks})",
-                               [branch, *ids])  # fmt: skip
-        for pairs in chunks(stale, IN_BATCH // 2):
-            matches = " OR ".join(["(doc_id = %s AND facet = %s)"] * len(pairs))
-            cursor.execute(f"DELETE FROM {FACET} WHERE branch = %s AND ({matches})",
-                           [branch, *(value for pair in pairs for value in pair)])  # fmt: skip
-    insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in new.values()],
-                update_on=("branch", "doc_id"))  # fmt: skip
-    insert_rows(
+    moved = (f"EXISTS (SELECT 1 FROM {STATE} WHERE branch = %s AND head = %s)", [branch, head])
+    statements: list[Statement] = [
+        (f"UPDATE {STATE} SET head = %s WHERE branch = %s AND head = %s", [head, branch, parent])
+    ]
+    for ids in chunks(gone, IN_BATCH):
+        marks = ", ".join(["%s"] * len(ids))
+        statements += [(f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks}) "
+                        f"AND {moved[0]}", [branch, *ids, *moved[1]])
+                       for table in (ENTRY, FACET)]  # fmt: skip
+    for pairs in chunks(stale, IN_BATCH // 2):
+        matches = " OR ".join(["(doc_id = %s AND facet = %s)"] * len(pairs))
+        statements.append((f"DELETE FROM {FACET} WHERE branch = %s AND ({matches}) AND {moved[0]}",
+                           [branch, *(v for pair in pairs for v in pair), *moved[1]]))  # fmt: skip
+    entries = [_entry(r, branch) for r in new.values()]
+    statements += inserts("default", ENTRY, ENTRY_COLUMNS, entries,
+                          update_on=("branch", "doc_id"), only_if=moved)  # fmt: skip
+    statements += inserts(
         "default", FACET, ("branch", "doc_id", "facet"),
-        [(branch, i, f) for i, r in new.items() for f in sorted(r.facets - kept[i])],
+        [(branch, i, f) for i, r in new.items() for f in sorted(r.facets - kept[i])], only_if=moved,
     )  # fmt: skip
+    if execute_together("default", statements)[0][0] != 1:
+        return False
     counts = Counter(r.kind for r in new.values())
     counts.subtract(d["kind"] for d in old.values())
     _count(branch, counts)
+    return True
 
 
 def _count(branch: str, counts: Counter[str]) -> None:

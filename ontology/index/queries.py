@@ -11,7 +11,7 @@ from django.db import connection
 from ontology.index.maintain import COUNT, ENTRY, FACET, STATE, chunks
 from ontology.index.projection import reference_facet
 from ontology.storage.sql.models import StoreRef
-from ontology.storage.sql.objects import IN_BATCH
+from ontology.storage.sql.objects import IN_BATCH, Statement, execute_together
 
 REF = StoreRef._meta.db_table
 
@@ -39,8 +39,17 @@ def named_many(
     """The entries of the elements named by (kind, apiName) keys, for those that exist, and
     the commit the rows describe, read in the same statement (None: the branch has no rows).
     """
-    found: dict[tuple[str, str], Entry] = {}
-    head: str | None = None
+    found, _, head = named_and_referring(branch, keys, [])
+    return found, head
+
+
+def named_and_referring(
+    branch: str, keys: Sequence[tuple[str, str]], referred: Sequence[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], Entry], list[tuple[tuple[str, str], str]], str | None]:
+    """:func:`named_many` of ``keys`` and :func:`referrers` of ``referred`` in one round trip
+    (what a write asks first), and the commit the rows describe ("moved" if the statements
+    saw the rows of two commits)."""
+    statements: list[Statement] = []
     by_kind: dict[str, list[str]] = {}
     for kind, name in keys:
         by_kind.setdefault(kind, []).append(name)
@@ -49,15 +58,29 @@ def named_many(
     for kind, names in by_kind.items():
         for batch in chunks(names, IN_BATCH):
             marks = ", ".join(["%s"] * len(batch))
-            sql = (
+            statements.append((
                 f"SELECT s.head, e.kind, e.api_name, e.doc_id, e.version, e.content FROM {STATE} s "
                 f"LEFT JOIN {ENTRY} e ON e.branch = s.branch AND e.kind = %s "
-                f"AND e.api_name IN ({marks}) WHERE s.branch = %s"
-            )
-            rows = _all(sql, [kind, *batch, branch])
-            head = _head(rows, head)
+                f"AND e.api_name IN ({marks}) WHERE s.branch = %s",
+                [kind, *batch, branch]))  # fmt: skip
+    named = len(statements)
+    by_facet = {reference_facet(*key): key for key in referred}
+    for batch in chunks(list(by_facet), IN_BATCH):
+        marks = ", ".join(["%s"] * len(batch))
+        statements.append((
+            f"SELECT s.head, f.facet, f.doc_id FROM {STATE} s LEFT JOIN {FACET} f "
+            f"ON f.branch = s.branch AND f.facet IN ({marks}) WHERE s.branch = %s",
+            [*batch, branch]))  # fmt: skip
+    found: dict[tuple[str, str], Entry] = {}
+    referring: list[tuple[tuple[str, str], str]] = []
+    head: str | None = None
+    for number, (_, rows) in enumerate(execute_together("default", statements)):
+        head = _head(rows, head)
+        if number < named:
             found.update({(str(r[1]), str(r[2])): Entry(*map(str, r[3:])) for r in rows if r[3]})
-    return found, head
+        else:
+            referring += [(by_facet[str(f)], str(i)) for _, f, i in rows if i]
+    return found, referring, head
 
 
 def at_head(branch: str, kind: str, name: str) -> tuple[str | None, str | None, Entry | None]:
@@ -82,19 +105,8 @@ def referrers(
 ) -> tuple[list[tuple[tuple[str, str], str]], str | None]:
     """(key, id) of every element that refers to one of the (kind, apiName) keys, and the
     commit the rows describe, read in the same statement."""
-    by_facet = {reference_facet(*key): key for key in keys}
-    found: list[tuple[tuple[str, str], str]] = []
-    head: str | None = None
-    for batch in chunks(list(by_facet), IN_BATCH):
-        marks = ", ".join(["%s"] * len(batch))
-        sql = (
-            f"SELECT s.head, f.facet, f.doc_id FROM {STATE} s LEFT JOIN {FACET} f "
-            f"ON f.branch = s.branch AND f.facet IN ({marks}) WHERE s.branch = %s"
-        )
-        rows = _all(sql, [*batch, branch])
-        head = _head(rows, head)
-        found += [(by_facet[str(f)], str(i)) for _, f, i in rows if i]
-    return found, head
+    _, referring, head = named_and_referring(branch, [], keys)
+    return referring, head
 
 
 def _head(rows: list[tuple[Any, ...]], before: str | None) -> str | None:

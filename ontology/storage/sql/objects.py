@@ -21,6 +21,7 @@ from ontology.storage.exceptions import CorruptStore
 from ontology.storage.sql.models import StoreObject
 
 Statement = tuple[str, list[Any]]  # SQL with %s marks, and its parameters
+Result = tuple[int, list[tuple[Any, ...]]]  # a statement's row count and rows
 DOC, TREE = "doc", "tree"
 TABLE = StoreObject._meta.db_table
 IN_BATCH = 500  # ids per IN (...) query: well under SQLite's variable limit
@@ -184,11 +185,13 @@ def inserts(
     *,
     ignore_conflicts: bool = False,
     update_on: tuple[str, ...] = (),
+    only_if: Statement | None = None,
 ) -> list[Statement]:
     """The multi-row INSERTs of ``rows``, as few as the database's parameter limit allows: the
     hot path of every commit, without ORM overhead (one statement where ``executemany`` costs
     a pipeline round of its own per call). ``update_on``: the unique key of an upsert (a row
-    with the same key gets the new values of the other columns)."""
+    with the same key gets the new values of the other columns); ``only_if``: a condition
+    (SQL and parameters) the rows are inserted under, checked when each statement runs."""
     if not rows:
         return []
     connection = connections[using]
@@ -200,33 +203,43 @@ def inserts(
     if update_on:
         updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update_on)
         tail = f" ON CONFLICT ({', '.join(update_on)}) DO UPDATE SET {updated}"
+    condition, condition_params = only_if or ("", [])
+    if condition:  # the SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join's
+        head = head.replace(" VALUES ", " SELECT * FROM (VALUES ")
+        tail = f") v WHERE {condition}{tail}"
     statements = []
     for start in range(0, len(rows), per_statement):
         batch = rows[start : start + per_statement]
-        values = [value for row in batch for value in row]
+        values = [value for row in batch for value in row] + condition_params
         statements.append((head + ", ".join([row_marks] * len(batch)) + tail, values))
     return statements
 
 
-def execute_together(using: str, statements: Sequence[Statement]) -> list[int]:
-    """Run ``statements`` in order and return each one's row count: on PostgreSQL in one
-    round trip (Django's psycopg cursor binds parameters on the client, so statements
-    joined by ";" go as one query; a writer holding its branch's lock pays each round trip
-    in every other writer's wait), elsewhere one by one (SQLite runs in the process)."""
+def execute_together(using: str, statements: Sequence[Statement]) -> list[Result]:
+    """Run ``statements`` in order and return each one's row count and rows (none for a
+    statement that returns none): on PostgreSQL in one round trip (Django's psycopg cursor
+    binds parameters on the client, so statements joined by ";" go as one query; a writer
+    holding its branch's lock pays each round trip in every other writer's wait), elsewhere
+    one by one (SQLite runs in the process). Each statement sees what the earlier ones
+    wrote."""
     connection = connections[using]
     together = connection.vendor == "postgresql" and not connection.settings_dict.get(
         "OPTIONS", {}
     ).get("server_side_binding")
-    counts: list[int] = []
+    results: list[Result] = []
     with connection.cursor() as cursor:
+
+        def result() -> Result:
+            return cursor.rowcount, cursor.fetchall() if cursor.description else []
+
         if together and len(statements) > 1:
             cursor.execute("; ".join(sql for sql, _ in statements),
                            [value for _, params in statements for value in params])  # fmt: skip
-            counts.append(cursor.rowcount)
+            results.append(result())
             while cursor.cursor.nextset():
-                counts.append(cursor.rowcount)
-            return counts
+                results.append(result())
+            return results
         for sql, params in statements:
             cursor.execute(sql, params)
-            counts.append(cursor.rowcount)
-    return counts
+            results.append(result())
+    return results

@@ -292,7 +292,7 @@ class SQLStore(VersionedStore):
                 *self.objects.saving(new_objects), *statements,
                 (f"UPDATE {REF} SET commit_id = %s WHERE name = %s AND kind = %s "
                  "AND commit_id = %s", [commit["id"], branch, StoreRef.BRANCH, head]),
-            ])[-1]  # fmt: skip
+            ])[-1][0]  # fmt: skip
             if moved != 1:
                 raise _Lost
         if locked:
