@@ -66,7 +66,11 @@ class IndexFacet(models.Model):
                 fields=["branch", "doc_id", "facet"], name="oms_index_facet_doc"
             )
         ]
-        indexes = [models.Index(fields=["branch", "facet"], name="oms_index_facet_value")]
+        # With the id, a lookup by facet (a filter, the referrers of a name) reads the index
+        # alone: without it SQLite preferred the unique index, scanning the whole branch.
+        indexes = [
+            models.Index(fields=["branch", "facet", "doc_id"], name="oms_index_facet_lookup")
+        ]
 
     def __str__(self) -> str:
         return f"{self.branch}: {self.doc_id} {self.facet}"

@@ -207,3 +207,19 @@ def every_kind_of_change(curator) -> None:  # type: ignore[no-untyped-def]
     assert queries.count("dev", queries.Match("object-types"))[0] == 2
     grouped = queries.Match("object-types", facets=("group=Sales",))
     assert [name for name, _ in queries.page("dev", grouped, after="", limit=None)] == ["Gamma"]
+
+
+@pytest.mark.django_db
+def test_sqlite_finds_referrers_through_the_facet_index_not_the_whole_branch(dev):
+    """Without statistics SQLite preferred the unique (branch, doc_id, facet) index, which
+    covers the columns but narrows to the branch alone: the referrers of ten names scanned
+    every facet of the branch (5 ms at 10,000 types, the merge figure that grew with it)."""
+    call_command("storage_init", verbosity=0)
+    create_many(dev, ["Alpha", "Beta"])
+    with CaptureQueriesContext(connection) as captured:
+        queries.referrers(dev, [("object-types", "Alpha"), ("object-types", "Beta")])
+    (statement,) = [q["sql"] for q in captured.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {statement}")
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "oms_index_facet_lookup (branch=? AND facet=?)" in plan, plan
