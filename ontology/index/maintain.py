@@ -26,7 +26,6 @@ from ontology.storage.sql.objects import (
     IN_BATCH,
     Statement,
     execute_together,
-    insert_rows,
     inserts,
 )
 
@@ -255,11 +254,11 @@ def _apply(
                 )
     rows = [row(d, store.content_key) for d in changes.values() if d is not None and is_element(d)]
     counts.update(r.kind for r in rows)
-    insert_rows("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows])
-    insert_rows(
-        "default", FACET, ("branch", "doc_id", "facet"),
-        [(branch, r.doc_id, facet) for r in rows for facet in sorted(r.facets)],
-    )  # fmt: skip
+    execute_together("default", [
+        *inserts("default", ENTRY, ENTRY_COLUMNS, [_entry(r, branch) for r in rows]),
+        *inserts("default", FACET, ("branch", "doc_id", "facet"),
+                 [(branch, r.doc_id, facet) for r in rows for facet in sorted(r.facets)]),
+    ])  # fmt: skip
     _count(branch, counts)
 
 

@@ -160,23 +160,6 @@ def _select_texts(using: str, hashes: list[str]) -> dict[str, str]:
     return texts
 
 
-def insert_rows(
-    using: str,
-    table: str,
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-    *,
-    ignore_conflicts: bool = False,
-    update_on: tuple[str, ...] = (),
-) -> None:
-    """Multi-row INSERTs, as few as the database's parameter limit allows (see
-    :func:`inserts`), run together."""
-    statements = inserts(
-        using, table, columns, rows, ignore_conflicts=ignore_conflicts, update_on=update_on
-    )
-    execute_together(using, statements)
-
-
 def inserts(
     using: str,
     table: str,
