@@ -194,11 +194,14 @@ class Catalog:
         """The elements that refer to each (kind, apiName), read in one go (and kept: a
         check asks again for the same names)."""
         asked = list(dict.fromkeys(keys))
-        wanted = [key for key in asked if key not in self._referring]
-        unread = [key for key in wanted if key not in self._referred]
-        if self.base and unread:
-            rows = self._fresh(lambda: queries.referrers(self.base, unread), stated=True)
-            self._refer(unread, rows)
+        while True:  # again if the read stood on newer rows: what was kept went with the old
+            pinned = (self.base, self.described)
+            wanted = [key for key in asked if key not in self._referring]
+            unread = [key for key in wanted if key not in self._referred]
+            if self.base and unread:
+                self._read_referrers(unread)
+            if (self.base, self.described) == pinned:
+                break
         found = {key: [i for i in self._referred.get(key, ()) if i not in self.overlay]
                  for key in wanted}  # fmt: skip
         bodies = self.fetch(i for ids in found.values() for i in ids)
@@ -340,6 +343,10 @@ class Catalog:
         self._refer(referred, referring)
         return found
 
+    def _read_referrers(self, keys: list[Key]) -> None:
+        """Read and keep the ids the rows name as referring to each of ``keys``."""
+        self._refer(keys, self._fresh(lambda: queries.referrers(self.base, keys), stated=True))
+
     def _refer(self, keys: list[Key], rows: list[tuple[Key, str]]) -> None:
         """Keep the ids the rows name as referring to each of ``keys``."""
         self._referred.update({key: [] for key in keys})
@@ -451,7 +458,10 @@ class Catalog:
                     self._stand_alone()
                     continue  # reads of no rows find nothing: the overlay has it all
                 self.base, now = base
-            self._pin(now)
+            try:
+                self._pin(now)
+            except RefNotFound:  # rows of a commit this store does not have (a restored store)
+                self._stand_alone()
 
     def _stand_alone(self) -> None:
         """Stand on no rows: the commit's documents, loaded whole, are the overlay (the index

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from oms_project import progress
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
 from ontology.index.postgres import analyze_after_commit, doubled
-from ontology.index.projection import Row, facets, is_element, row
+from ontology.index.projection import Row, is_element, row
 from ontology.storage.base import Document, VersionedStore
 from ontology.storage.exceptions import RefNotFound
 from ontology.storage.sql.objects import (
@@ -272,16 +272,14 @@ def _advance(
 ) -> bool:
     """Move the state of ``branch`` from ``parent`` to ``head`` and its rows from the documents
     in ``before`` to those in ``changes`` (same ids), if its rows describe ``parent``; else
-    nothing and False. Only what differs is written: the common update (a description)
-    upserts one row and touches no facet. One round trip on PostgreSQL: the state's
+    nothing and False. A changed element's row is upserted, the facets its new document lacks
+    are deleted and its facets inserted where missing (whatever rows an older projection
+    left), an element deleted loses its rows. One round trip on PostgreSQL: the state's
     conditional ``UPDATE``, then the rows' statements, each on condition that it moved
     (``execute_together``); the per-kind counts after, when they change."""
     old = {i: d for i, d in before.items() if d is not None and is_element(d)}
     new = {i: row(d, store.content_key) for i, d in changes.items() if d and is_element(d)}
-    had = {i: frozenset(facets(d)) for i, d in old.items()}
-    kept = {i: had.get(i, frozenset()) for i in new}
     gone = [i for i in old if i not in new]
-    stale = [(i, f) for i, fs in had.items() if i in new for f in sorted(fs - new[i].facets)]
     moved = (f"EXISTS (SELECT 1 FROM {STATE} WHERE branch = %s AND head = %s)", [branch, head])
     statements: list[Statement] = [
         (f"UPDATE {STATE} SET head = %s WHERE branch = %s AND head = %s", [head, branch, parent])
@@ -291,16 +289,14 @@ def _advance(
         statements += [(f"DELETE FROM {table} WHERE branch = %s AND doc_id IN ({marks}) "
                         f"AND {moved[0]}", [branch, *ids, *moved[1]])
                        for table in (ENTRY, FACET)]  # fmt: skip
-    for pairs in chunks(stale, IN_BATCH // 2):
-        matches = " OR ".join(["(doc_id = %s AND facet = %s)"] * len(pairs))
-        statements.append((f"DELETE FROM {FACET} WHERE branch = %s AND ({matches}) AND {moved[0]}",
-                           [branch, *(v for pair in pairs for v in pair), *moved[1]]))  # fmt: skip
+    statements += _stale_facets(branch, [r for i, r in new.items() if i in old], moved)
     entries = [_entry(r, branch) for r in new.values()]
     statements += inserts("default", ENTRY, ENTRY_COLUMNS, entries,
                           update_on=("branch", "doc_id"), only_if=moved)  # fmt: skip
     statements += inserts(
         "default", FACET, ("branch", "doc_id", "facet"),
-        [(branch, i, f) for i, r in new.items() for f in sorted(r.facets - kept[i])], only_if=moved,
+        [(branch, r.doc_id, f) for r in new.values() for f in sorted(r.facets)],
+        ignore_conflicts=True, only_if=moved,
     )  # fmt: skip
     if execute_together("default", statements)[0][0] != 1:
         return False
@@ -308,6 +304,26 @@ def _advance(
     counts.subtract(d["kind"] for d in old.values())
     _count(branch, counts)
     return True
+
+
+def _stale_facets(branch: str, rows: list[Row], moved: Statement) -> list[Statement]:
+    """DELETEs of the facets the elements of ``rows`` have in the index but no longer in their
+    documents, at most ``IN_BATCH`` parameters each, on condition ``moved``."""
+    statements: list[Statement] = []
+    clauses: list[str] = []
+    params: list[str] = []
+    for r in rows:
+        if r.facets:
+            clauses.append(f"(doc_id = %s AND facet NOT IN ({', '.join(['%s'] * len(r.facets))}))")
+        else:
+            clauses.append("doc_id = %s")
+        params += [r.doc_id, *sorted(r.facets)]
+        if len(params) >= IN_BATCH or r is rows[-1]:
+            statements.append((
+                f"DELETE FROM {FACET} WHERE branch = %s AND ({' OR '.join(clauses)}) "
+                f"AND {moved[0]}", [branch, *params, *moved[1]]))  # fmt: skip
+            clauses, params = [], []
+    return statements
 
 
 def _count(branch: str, counts: Counter[str]) -> None:

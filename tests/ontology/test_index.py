@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.user_service.principal import SYSTEM
 from ontology import selectors
-from ontology.catalog import Catalog, Page
+from ontology.catalog import Catalog, Page, catalog_for
 from ontology.exceptions import ElementExists
 from ontology.index import maintain
 from ontology.index.models import IndexCount, IndexEntry, IndexFacet, IndexState
@@ -352,4 +352,36 @@ def test_counts_are_kept_with_the_rows_and_filtered_counts_stop_at_a_cap(dev, cu
     IndexCount.objects.filter(branch=dev).update(count=7)
     assert any("counts 7 object-types, its rows 2" in p for p in maintain.verify(get_store()))
     call_command("storage_reindex", verbosity=0)
+    sound()
+
+
+def test_facets_an_older_projection_left_are_corrected_by_the_next_write(dev, curator):
+    """The rows of a changed element are made right whatever they held: a stray facet goes,
+    a facet already there is no conflict."""
+    created = create(curator, dev, object_type())
+    IndexFacet.objects.create(branch=dev, doc_id=created["id"], facet="status=stray")
+    IndexFacet.objects.create(branch=dev, doc_id=created["id"], facet="status=deprecated")
+    answer = curator.patch(ELEMENTS.format(dev) + "Customer/", {"status": "deprecated"},
+                           format="json")  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    sound()
+
+
+def test_a_read_that_moves_to_newer_rows_keeps_no_referrers_of_the_old(dev, curator):
+    create(curator, dev, object_type())
+    create(curator, dev, order_type())
+    create(curator, dev, link_type(), kind="link-types")
+    catalog = catalog_for(get_store(), get_store().branch_head(dev), branch=dev)
+    customer, order = ("object-types", "Customer"), ("object-types", "Order")
+    catalog.prefetch([customer], referrers=True)
+    create(curator, dev, object_type("Other"))  # the rows move on under the catalog
+    found = catalog.referring_to_many([customer, order])
+    assert [d["apiName"] for d in found[customer]] == ["customerOrders"], found
+    assert [d["apiName"] for d in found[order]] == ["customerOrders"], found
+
+
+def test_a_write_on_rows_of_a_commit_the_store_lacks_loads_it_whole(dev, curator):
+    create(curator, dev, object_type())
+    IndexState.objects.filter(branch=dev).update(head="f" * 64)  # a restored store's rows
+    create(curator, dev, order_type())
     sound()

@@ -179,14 +179,14 @@ def inserts(
         return []
     connection = connections[using]
     limit = min(INSERT_PARAMS, connection.features.max_query_params or INSERT_PARAMS)
-    per_statement = max(1, limit // len(columns))
+    condition, condition_params = only_if or ("", [])
+    per_statement = max(1, (limit - len(condition_params)) // len(columns))
     row_marks = f"({', '.join(['%s'] * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""  # SQLite 3.24+ and PostgreSQL
     if update_on:
         updated = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update_on)
         tail = f" ON CONFLICT ({', '.join(update_on)}) DO UPDATE SET {updated}"
-    condition, condition_params = only_if or ("", [])
     if condition:  # the SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join's
         head = head.replace(" VALUES ", " SELECT * FROM (VALUES ")
         tail = f") v WHERE {condition}{tail}"
