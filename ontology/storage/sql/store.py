@@ -69,7 +69,7 @@ COMMIT_ID_RE = re.compile(r"^[0-9a-f]{7,64}$")
 MAX_CAS_ATTEMPTS = 50
 PREFETCH = 64  # ancestors fetched per round trip when a walk meets an uncached commit
 SEED_PREFETCH = 16  # ancestors of a merge base's two starts (it is usually a few commits away)
-REF = "oms_store_ref"
+REF = StoreRef._meta.db_table
 BRANCH_LOCKS = 0x0E5  # the first key of the branches' advisory locks (the second: the name's CRC)
 
 
@@ -183,7 +183,7 @@ class SQLStore(VersionedStore):
         # transaction that rolled back must not resolve.
         with connections[self.using].cursor() as cursor:
             cursor.execute(
-                "SELECT (SELECT commit_id FROM oms_store_ref WHERE name = %s), "
+                f"SELECT (SELECT commit_id FROM {REF} WHERE name = %s), "
                 "(SELECT id FROM oms_store_commit WHERE id = %s)",
                 [ref, ref if len(ref) == 64 else ""],
             )
@@ -569,15 +569,15 @@ class SQLStore(VersionedStore):
         # Raw SQL: this runs on every read and twice per write, and ORM query building
         # would cost more than the lookup itself.
         connection = connections[self.using]
-        sql = f"SELECT r.commit_id FROM {REF} r WHERE r.name = %s AND r.kind = %s"
-        params: list[str | int] = [branch, StoreRef.BRANCH]
+        queue, queued = "", []  # the branch's advisory lock (PostgreSQL), then its row's
         if lock and connection.vendor == "postgresql":
-            sql = sql.replace(" r WHERE", " r, (SELECT pg_advisory_xact_lock(%s, %s)) q WHERE")
-            params[:0] = [BRANCH_LOCKS, zlib.crc32(branch.encode()) - 2**31]
+            queue = ", (SELECT pg_advisory_xact_lock(%s, %s)) q"
+            queued = [BRANCH_LOCKS, zlib.crc32(branch.encode()) - 2**31]
+        sql = f"SELECT r.commit_id FROM {REF} r{queue} WHERE r.name = %s AND r.kind = %s"
         if lock and connection.features.has_select_for_update:
             sql += " FOR UPDATE OF r" if connection.vendor == "postgresql" else " FOR UPDATE"
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*queued, branch, StoreRef.BRANCH])
             row = cursor.fetchone()
         if row is None:
             raise RefNotFound(f"No branch named {branch!r}.")
