@@ -50,8 +50,8 @@ def sync(
 
     A writer that moved the head from ``parent`` to ``head`` by ``changes`` passes them with
     ``before``, the document of each changed id at ``parent`` (None where absent): when the
-    rows describe ``parent`` only what differs is rewritten (an element's row is upserted,
-    its facets that stay are left alone, a created id has nothing to delete). Otherwise (a
+    rows describe ``parent`` only the changed elements' rows move (:func:`_advance`).
+    Otherwise (a
     reset, a new branch, rows left behind, another writer first) the rows catch up with the branch's
     current head through the store's diff from the commit they describe, so they never move
     back past a later write.
@@ -309,21 +309,18 @@ def _advance(
 def _stale_facets(branch: str, rows: list[Row], moved: Statement) -> list[Statement]:
     """DELETEs of the facets the elements of ``rows`` have in the index but no longer in their
     documents, at most ``IN_BATCH`` parameters each, on condition ``moved``."""
-    statements: list[Statement] = []
-    clauses: list[str] = []
-    params: list[str] = []
+    batches: list[tuple[list[str], list[str]]] = [([], [])]
     for r in rows:
-        if r.facets:
-            clauses.append(f"(doc_id = %s AND facet NOT IN ({', '.join(['%s'] * len(r.facets))}))")
-        else:
-            clauses.append("doc_id = %s")
-        params += [r.doc_id, *sorted(r.facets)]
-        if len(params) >= IN_BATCH or r is rows[-1]:
-            statements.append((
-                f"DELETE FROM {FACET} WHERE branch = %s AND ({' OR '.join(clauses)}) "
-                f"AND {moved[0]}", [branch, *params, *moved[1]]))  # fmt: skip
+        clauses, params = batches[-1]
+        if len(params) >= IN_BATCH:
             clauses, params = [], []
-    return statements
+            batches.append((clauses, params))
+        keep = ", ".join(["%s"] * len(r.facets))
+        clauses.append(f"(doc_id = %s AND facet NOT IN ({keep}))" if keep else "doc_id = %s")
+        params += [r.doc_id, *sorted(r.facets)]
+    return [(f"DELETE FROM {FACET} WHERE branch = %s AND ({' OR '.join(clauses)}) "
+             f"AND {moved[0]}", [branch, *params, *moved[1]])
+            for clauses, params in batches if clauses]  # fmt: skip
 
 
 def _count(branch: str, counts: Counter[str]) -> None:
